@@ -1,0 +1,87 @@
+"""Murya, the community feedback gateway: the application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from gateway.config import BaseConfig, ConfigError, load_config
+
+
+def create_app(config: BaseConfig | dict | None = None) -> Flask:
+    """Build a gateway app. `config` is a config object, or overrides on top of GATEWAY_ENV's."""
+    if config is None or isinstance(config, dict):
+        overrides = dict(config or {})
+        try:
+            config = load_config(overrides.pop("GATEWAY_ENV", None))
+        except ConfigError as exc:
+            # One clear line, no traceback: this is an operator's mistake, not a bug.
+            raise SystemExit(f"murya: configuration error: {exc}") from None
+        for key, value in overrides.items():
+            setattr(config, key, value)
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config)
+    register_logging(app)
+    register_extensions(app)
+    register_channels(app)
+    register_menus(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    """Logs carry no phone numbers, message text or credentials: a filter scrubs what slips in."""
+    from gateway.logs import install_redaction
+    install_redaction(app)
+
+
+def register_extensions(app: Flask) -> None:
+    """Database, migrations, encryption keys and the queue."""
+    from gateway import crypto, queue
+    from gateway.extensions import db, migrate
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        from gateway.config import INSTANCE
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    crypto.init_app(app)
+    queue.init_app(app)
+
+
+def _migrations_dir():
+    from pathlib import Path
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def register_channels(app: Flask) -> None:
+    """Build the configured SMS channel (SDK clients are created here and injected)."""
+    import handlers
+    handlers.init_app(app)
+
+
+def register_menus(app: Flask) -> None:
+    """Load and validate the USSD journeys; an invalid journey stops start-up."""
+    try:
+        import menus
+    except ImportError:  # the menus package is optional while it is being built
+        return
+    if hasattr(menus, "init_app"):
+        menus.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Webhooks, JSON API, staff console, health."""
+    from gateway.blueprints import register_all
+    register_all(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """JSON errors under /api and on webhooks; nothing a caller sends produces a 500 page."""
+    from gateway.errors import register
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """`flask --app wsgi …` administration commands."""
+    from gateway.cli import register
+    register(app)

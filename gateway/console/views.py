@@ -1,0 +1,32 @@
+"""Console pages. Each capability adds its own module to MODULES."""
+from __future__ import annotations
+
+import importlib
+
+from flask import render_template
+from sqlalchemy import func, select
+
+from gateway.console import bp
+from gateway.console.auth import login_required
+from gateway.extensions import db
+from gateway.models import Contact, Message, Report, Ticket
+
+
+@bp.get("/")
+@login_required()
+def index():
+    """Dashboard: the numbers that matter today."""
+    counts = {
+        "contacts": db.session.scalar(select(func.count()).select_from(Contact)),
+        "reports": db.session.scalar(select(func.count()).select_from(Report)),
+        "open_tickets": db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status != "closed")),
+        "messages_in": db.session.scalar(select(func.count()).select_from(Message).where(Message.direction == "in")),
+        "messages_out": db.session.scalar(select(func.count()).select_from(Message).where(Message.direction == "out")),
+    }
+    return render_template("console/index.html", counts=counts)
+
+
+MODULES: list[str] = []
+
+for _name in MODULES:
+    importlib.import_module(_name)

@@ -1,0 +1,20 @@
+"""The data model. Every table is created by an Alembic migration under `migrations/`."""
+from gateway.models.base import utcnow
+from gateway.models.reference import AdminArea, Category, Topic, Partner
+from gateway.models.contacts import Contact, ContactGroup, Subscription
+from gateway.models.messages import Message
+from gateway.models.ussd import UssdSession, UssdDraft
+from gateway.models.reports import Report
+from gateway.models.activities import Activity, Registration
+from gateway.models.campaigns import Campaign, Delivery
+from gateway.models.tickets import Ticket, TicketNote, TicketAssignment
+from gateway.models.users import User, ApiToken
+from gateway.models.audit import AuditEntry
+from gateway.models.rules import Keyword, FlagRule, CannedReply
+
+__all__ = [
+    "utcnow", "AdminArea", "Category", "Topic", "Partner", "Contact", "ContactGroup",
+    "Subscription", "Message", "UssdSession", "UssdDraft", "Report", "Activity", "Registration",
+    "Campaign", "Delivery", "Ticket", "TicketNote", "TicketAssignment", "User", "ApiToken",
+    "AuditEntry", "Keyword", "FlagRule", "CannedReply",
+]

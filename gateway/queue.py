@@ -1,0 +1,161 @@
+"""The job queue: RQ on real Redis when REDIS_URL is set, on an in-process substitute otherwise.
+
+Job code is the same in both. Without Redis (`make run`), a worker thread inside the web process
+runs jobs and moves scheduled ones (RQ's own scheduler logic) so the system is complete in one
+process.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+import fakeredis
+import redis
+from flask import Flask, current_app
+from rq import Queue, Retry, SimpleWorker
+from rq.job import Job
+from rq.scheduler import RQScheduler
+from rq.timeouts import TimerDeathPenalty
+
+log = logging.getLogger(__name__)
+
+# Worker priority order: people waiting for an answer first, then ordinary jobs, then bulk sends.
+QUEUE_NAMES = ("high", "default", "bulk")
+
+
+def init_app(app: Flask) -> None:
+    """Create the Redis connection and queues; start the embedded worker where configured."""
+    url = app.config.get("REDIS_URL")
+    if url:
+        connection = redis.Redis.from_url(url)
+    else:
+        connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    app.extensions["redis"] = connection
+    app.extensions["queues"] = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
+    app.extensions["embedded_worker"] = None
+    if not url and app.config.get("EMBEDDED_WORKER"):
+        # Started by the first request (or `serve`), not here: CLI commands need no worker thread.
+        app.before_request(lambda: start_embedded_worker(app) and None)
+
+
+_start_lock = threading.Lock()
+
+
+def start_embedded_worker(app: Flask) -> "EmbeddedWorker":
+    """Start the in-process worker thread once per app (no-op when it runs already)."""
+    with _start_lock:
+        if app.extensions.get("embedded_worker") is None:
+            app.extensions["embedded_worker"] = EmbeddedWorker(app)
+        return app.extensions["embedded_worker"]
+
+
+def connection() -> redis.Redis:
+    """The app's Redis connection (real or embedded)."""
+    return current_app.extensions["redis"]
+
+
+def get_queue(name: str = "default") -> Queue:
+    """One of the app's queues by name."""
+    return current_app.extensions["queues"][name]
+
+
+def enqueue(func, *args, queue: str = "default", retry: Retry | None = None,
+            job_id: str | None = None, at: datetime | None = None, delay: timedelta | None = None,
+            **kwargs) -> Job:
+    """Queue `func(*args, **kwargs)` now, at `at` (aware datetime) or after `delay`."""
+    q = get_queue(queue)
+    options = {"retry": retry, "job_id": job_id}
+    options = {k: v for k, v in options.items() if v is not None}
+    if at is not None:
+        return q.enqueue_at(at, func, *args, **options, **kwargs)
+    if delay is not None:
+        return q.enqueue_in(delay, func, *args, **options, **kwargs)
+    return q.enqueue(func, *args, **options, **kwargs)
+
+
+class AppWorker(SimpleWorker):
+    """An RQ worker that runs each job inside the Flask app context, in its own process.
+
+    SimpleWorker (no fork per job) keeps bulk sending fast; jobs re-read their rows and are
+    idempotent, so a worker that dies mid-job is recovered by re-running the job.
+    """
+
+    app: Flask | None = None
+    jobs_performed = 0
+
+    def perform_job(self, job, queue):
+        self.jobs_performed += 1
+        with self.app.app_context():
+            from gateway.extensions import db
+            try:
+                return super().perform_job(job, queue)
+            finally:
+                db.session.remove()
+
+
+class ThreadWorker(AppWorker):
+    """AppWorker usable off the main thread: no signal handlers, timer-based job timeouts."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self):
+        pass
+
+
+def make_worker(app: Flask, cls: type[AppWorker] = AppWorker, name: str | None = None) -> AppWorker:
+    """A worker bound to `app` listening on every queue in priority order."""
+    worker = cls(list(app.extensions["queues"].values()), connection=app.extensions["redis"], name=name)
+    worker.app = app
+    return worker
+
+
+def drain(app: Flask, max_jobs: int | None = None) -> int:
+    """Run queued (and due scheduled) jobs until none are left; return how many ran."""
+    move_scheduled(app)
+    ran = 0
+    while True:
+        worker = make_worker(app, ThreadWorker)
+        worker.work(burst=True, max_jobs=max_jobs, logging_level="WARNING")
+        done = worker.jobs_performed
+        ran += done
+        if not done or max_jobs:
+            return ran
+        move_scheduled(app)
+
+
+def move_scheduled(app: Flask) -> None:
+    """Move due scheduled jobs to their queues, using RQ's scheduler (one pass)."""
+    scheduler = RQScheduler(list(app.extensions["queues"].values()), connection=app.extensions["redis"],
+                            logging_level="WARNING")
+    scheduler.acquire_locks()
+    try:
+        scheduler.enqueue_scheduled_jobs()
+    finally:
+        scheduler.release_locks()
+
+
+class EmbeddedWorker:
+    """A daemon thread that drains the in-process queue, for the single-process `make run`."""
+
+    def __init__(self, app: Flask, interval: float = 0.5):
+        # The scheduler pass runs twice a second here; its lock messages would drown the log.
+        logging.getLogger("rq.scheduler").setLevel(logging.WARNING)
+        self.app = app
+        self.interval = interval
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="murya-embedded-worker", daemon=True)
+        self.jobs_run = 0
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.jobs_run += drain(self.app)
+            except Exception:  # keep the thread alive; the job's own failure is in RQ's registry
+                log.exception("embedded worker loop failed")
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        """Ask the thread to stop after its current pass."""
+        self._stop.set()

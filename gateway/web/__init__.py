@@ -1,0 +1,1 @@
+"""Plain web endpoints (health, metrics)."""

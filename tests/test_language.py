@@ -1,0 +1,149 @@
+"""Language detection of SMS free text (gateway.services.language)."""
+import json
+
+import pytest
+
+from gateway.services import language
+from gateway.services.language import Detection, Detector, detect, fold, is_confident
+
+# (message, expected ISO 639-3). Hausa, French and Zarma are SMS-style messages written for
+# these tests (Zarma: project-authored draft, see langdata/README.md). Kanuri, Fulfulde and
+# Tamasheq are held-out lines of the NLLB-Seed / UDHR files (never used to build the profiles).
+MESSAGES = [
+    # French
+    ("Bonjour, la pompe du village est en panne depuis trois jours, aidez-nous svp.", "fra"),
+    ("svp on a pas d eau au quartier depuis hier", "fra"),
+    ("Merci beaucoup pour l'aide, que Dieu vous bénisse", "fra"),
+    ("LES ANIMAUX ONT MANGE TOUT LE MIL DANS MON CHAMP", "fra"),
+    ("Il y a eu une bagarre au marché entre les éleveurs et les cultivateurs.", "fra"),
+    ("L'école est fermée, les enfants restent à la maison sans maître.", "fra"),
+    ("Le centre de santé n'a plus de médicaments pour les enfants.", "fra"),
+    # Hausa, Niger spelling with hooked letters
+    ("Ƴan bindiga sun shigo ƙauyenmu jiya da dare, muna neman taimako.", "hau"),
+    ("Shanunmu sun ɓace a daji, don Allah ku taimaka mana.", "hau"),
+    ("Babu ruwa a rijiyar ƙauyenmu tun kwana uku.", "hau"),
+    # Hausa as a feature phone sends it: no hooked letters
+    ("Yan bindiga sun shigo kauyenmu jiya da dare, muna neman taimako.", "hau"),
+    ("Mun gode da taimakon ku, Allah ya saka da alheri.", "hau"),
+    ("Farashin gero ya yi tsada sosai a kasuwa wannan mako.", "hau"),
+    ("Yaran mu ba su zuwa makaranta saboda babu malami.", "hau"),
+    ("Manoma da makiyaya sun yi fada a gona jiya.", "hau"),
+    # Hausa in capitals
+    ("MUN GODE SOSAI ALLAH YA KARA MANA ZAMAN LAFIYA", "hau"),
+    ("BABU RUWA A KAUYENMU DON ALLAH KU TAIMAKA", "hau"),
+    ("ƳAN SANDA SUN ZO ƘAUYE AMMA BABU ABIN DA SUKA YI", "hau"),
+    # Zarma
+    ("Fofo, iri kwaara ra hari si no, ir ga ba gaakasinay.", "dje"),
+    ("Ir ga araŋ saabu gumo, Irkoy ma araŋ no albarka.", "dje"),
+    ("Zankey si koy lakkol hõo zama alfa si no.", "dje"),
+    ("HAWEY FURO IRI FARI RA KA HAYNI ŊWA", "dje"),
+    ("Alman koy nda fari koy na yanje bi cin, borey ga humburu.", "dje"),
+    # Kanuri
+    ("Ndu yaye hakkinzə ndaran yaye shiga kamro asutabe mbeji fuwu howumbelan.", "knc"),
+    ("Cidawa do kəndaramma zauro amusulan sədəna dəye səkkə cauwwa ngulondowanzə kadaye cejo.", "knc"),
+    ("Fato kəlanzəye Toronto, Ontario Canada lan zantəna.", "knc"),
+    # Fulfulde
+    ("Dewgal fawii ko e yiɗde resondireeɓo ɗiɗo ɓee wonaa ina fawee e waawnere.", "fuv"),
+    ("O huwi ha fimji lesɗi Jamus har wakkati ɓe fuɗɗi fimji be volɗe.", "fuv"),
+    ("Omo ʣogino galle taun to Toronto, Ontario, Canada", "fuv"),
+    # Tamasheq
+    ("Asahat ənes dǎɣ alwaqan ən təsəmde əssigrawanti tilawen ahoganen ajotnen əhədidiyan.", "taq"),
+    ("Tašegal dag silma allemands har sənto ən silma təzarat.", "taq"),
+    ("Pickford okay dag assəkən ən tamawat ta šadigat mašen takus dag ihaz.", "taq"),
+    # Arabic
+    ("السلام عليكم، لا يوجد ماء في القرية منذ ثلاثة أيام", "arb"),
+    ("شكرا جزيلا على المساعدة، جزاكم الله خيرا", "arb"),
+    ("الأطفال لا يذهبون إلى المدرسة لأن المعلم غائب", "arb"),
+]
+
+
+@pytest.mark.parametrize("text, expected", MESSAGES)
+def test_detects_language_of_sms(text, expected):
+    result = detect(text)
+    assert result.language == expected, result.candidates
+
+
+@pytest.mark.parametrize("text", ["", "   ", "12345", "96 12 34 56", "?!...", "ok", "https://example.org/a/b"])
+def test_nothing_to_detect_gives_none(text):
+    result = detect(text)
+    assert result.language is None
+    assert result.confidence == 0.0
+    assert not is_confident(result)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ƊAN ƘASA", "dan kasa"),
+    ("Ɓarna ta ɓata", "barna ta bata"),
+    ("ƴan uwa Ƴan", "yan uwa yan"),
+    ("Élève à l’école, lʼeau", "eleve a l'ecole, l'eau"),
+    ("salaŋ ŊWA ɲaŋ", "salan nwa nyan"),
+    ("  a \t b\n\n c  ", "a b c"),
+    ("voir https://example.org/x?y=1 ou www.example.org maintenant", "voir ou maintenant"),
+    ("appelez le 96 12 34 56 merci", "appelez le merci"),
+    ("4get 10h30", "4get 10h30"),
+    ("2020", ""),
+    ("السَّلامُ عليكم", "السلام عليكم"),
+    ("kəla dǎɣ", "kela dagh"),
+])
+def test_fold(text, expected):
+    assert fold(text) == expected
+
+
+def test_detection_is_deterministic():
+    text = "Muna godiya sosai, ruwa ya dawo a kauye"
+    answers = {detect(text) for _ in range(20)}
+    assert len(answers) == 1
+
+
+def test_fresh_detectors_agree():
+    text = "La route est coupée depuis la pluie"
+    assert Detector().detect(text) == Detector().detect(text)
+
+
+def test_candidates_are_sorted_probabilities():
+    result = detect("Mun gode da taimakon ku, Allah ya saka da alheri.")
+    probabilities = [p for _, p in result.candidates]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert result.candidates[0] == (result.language, result.confidence)
+    assert all(lang in language.LANGUAGES for lang, _ in result.candidates)
+
+
+def test_confidence_needs_probability_and_length():
+    long_text = detect("Mun gode da taimakon ku, Allah ya saka muku da alheri.")
+    assert is_confident(long_text)
+    assert not is_confident(Detection("hau", 0.99, [("hau", 0.99)], text_length=8))
+    assert not is_confident(Detection("hau", 0.6, [("hau", 0.6)], text_length=80))
+
+
+def test_committed_profiles_present_and_loadable():
+    files = sorted(p.name for p in language.PROFILES_DIR.iterdir())
+    assert files == sorted(language.LANGUAGES)
+    for path in language.PROFILES_DIR.iterdir():
+        profile = json.loads(path.read_text(encoding="utf-8"))
+        assert profile["name"] == path.name
+        assert len(profile["n_words"]) == 3 and profile["freq"]
+    assert sorted(language.get_detector().languages) == sorted(language.LANGUAGES)
+
+
+def test_profiles_hold_folded_ngrams_only():
+    for path in language.PROFILES_DIR.iterdir():
+        grams = json.loads(path.read_text(encoding="utf-8"))["freq"]
+        assert all(language._fold_chars(g) == g for g in grams), path.name
+
+
+@pytest.mark.skipif(not language.SOURCE_DIR.is_dir(), reason="shared/data/langid not present")
+def test_build_profiles_into_tmp_dir(tmp_path):
+    summary = language.build_profiles(language.SOURCE_DIR, tmp_path, max_lines=300)
+    assert set(summary) == set(language.LANGUAGES)
+    assert all(info["ngrams"] > 0 for info in summary.values())
+    detector = Detector(tmp_path)
+    assert detector.detect("Mun gode da taimakon ku, Allah ya saka da alheri.").language == "hau"
+    assert detector.detect("Bonjour, la pompe du village est en panne depuis hier.").language == "fra"
+
+
+def test_held_out_lines_are_not_trained_on(tmp_path):
+    source = tmp_path / "text.txt"
+    source.write_text("".join(f"line {n}\n" for n in range(1, 31)), encoding="utf-8")
+    train, held_out = language.split_lines(source)
+    assert held_out == ["line 10", "line 20", "line 30"]
+    assert not set(train) & set(held_out)

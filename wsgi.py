@@ -1,0 +1,2 @@
+from gateway import create_app
+app = create_app()
