@@ -74,6 +74,35 @@ def enqueue(func, *args, queue: str = "default", retry: Retry | None = None,
     return q.enqueue(func, *args, **options, **kwargs)
 
 
+def enqueue_after_commit(func, *args, queue: str = "default", **kwargs) -> None:
+    """Queue a job once the current database transaction commits (dropped on rollback).
+
+    A job queued before its rows are committed could run first and find nothing to do.
+    """
+    from gateway.extensions import db
+    session = db.session()
+    session.info.setdefault("after_commit_jobs", []).append((func, args, queue, kwargs))
+
+
+def _install_after_commit_hooks() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    @event.listens_for(Session, "after_commit")
+    def _run_jobs(session):
+        jobs = session.info.pop("after_commit_jobs", [])
+        for func, args, queue_name, kwargs in jobs:
+            enqueue(func, *args, queue=queue_name, **kwargs)
+
+    @event.listens_for(Session, "after_soft_rollback")
+    def _drop_jobs(session, previous_transaction):
+        if previous_transaction.parent is None:   # outermost rollback only, not a savepoint
+            session.info.pop("after_commit_jobs", None)
+
+
+_install_after_commit_hooks()
+
+
 class AppWorker(SimpleWorker):
     """An RQ worker that runs each job inside the Flask app context, in its own process.
 

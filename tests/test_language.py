@@ -84,6 +84,7 @@ def test_nothing_to_detect_gives_none(text):
     ("2020", ""),
     ("السَّلامُ عليكم", "السلام عليكم"),
     ("kəla dǎɣ", "kela dagh"),
+    ("İYİ ᵑ", "iyi n"),
 ])
 def test_fold(text, expected):
     assert fold(text) == expected
@@ -91,8 +92,9 @@ def test_fold(text, expected):
 
 def test_detection_is_deterministic():
     text = "Muna godiya sosai, ruwa ya dawo a kauye"
-    answers = {detect(text) for _ in range(20)}
-    assert len(answers) == 1
+    first = detect(text)
+    assert first.language == "hau"
+    assert all(detect(text) == first for _ in range(19))
 
 
 def test_fresh_detectors_agree():

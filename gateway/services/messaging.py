@@ -34,11 +34,11 @@ def queue_sms(contact: Contact, text: str, *, kind: str = "reply", language: str
         message.failure_reason = "invalid number"
     db.session.add(message)
     db.session.flush()
-    if commit:
-        db.session.commit()
     if message.status == "queued":
         from workers.sending import send_message
-        queue.enqueue(send_message, message.id, queue="high", retry=REPLY_RETRY)
+        queue.enqueue_after_commit(send_message, message.id, queue="high", retry=REPLY_RETRY)
+    if commit:
+        db.session.commit()
     return message
 
 

@@ -1,0 +1,98 @@
+"""Activities: open ones near a person, registration with capacity and a waiting list, reminders."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
+
+from gateway.extensions import db
+from gateway.models import Activity, Contact, Registration, utcnow
+from gateway.services import audit
+
+REMINDER_BEFORE = timedelta(days=1)
+
+
+class RegistrationError(ValueError):
+    """The activity cannot take registrations (closed, started, unknown)."""
+
+
+def open_activities(adm1_pcode: str | None = None, adm2_pcode: str | None = None) -> list[Activity]:
+    """Open activities that have not started, nearest first (same department, same region, others)."""
+    stmt = select(Activity).where(Activity.status == "open", Activity.starts_at > utcnow())
+    if adm1_pcode:
+        stmt = stmt.where(or_(Activity.adm1_pcode == adm1_pcode, Activity.adm1_pcode.is_(None)))
+    activities = list(db.session.scalars(stmt.order_by(Activity.starts_at)))
+    if adm2_pcode:
+        activities.sort(key=lambda a: a.adm2_pcode != adm2_pcode)
+    return activities
+
+
+def confirmed_count(activity: Activity) -> int:
+    """How many confirmed places are taken."""
+    return db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.activity_id == activity.id, Registration.status == "confirmed")) or 0
+
+
+def register(activity: Activity, contact: Contact, channel: str) -> tuple[Registration, bool]:
+    """Register `contact`; confirmed while places remain, waitlisted after. Returns (row, created).
+
+    Registering twice returns the existing registration. Does not commit; the caller commits and
+    then calls `schedule_reminder` for confirmed ones.
+    """
+    if activity.status != "open" or activity.starts_at <= utcnow():
+        raise RegistrationError("this activity is not open for registration")
+    existing = db.session.scalar(select(Registration).where(
+        Registration.activity_id == activity.id, Registration.contact_id == contact.id))
+    if existing is not None and existing.status != "cancelled":
+        return existing, False
+    # Lock the activity row so two last-place registrations cannot both be confirmed.
+    db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+    full = activity.capacity and confirmed_count(activity) >= activity.capacity
+    status = "waitlisted" if full else "confirmed"
+    if existing is not None:
+        existing.status, existing.channel = status, channel
+        registration = existing
+    else:
+        registration = Registration(activity_id=activity.id, contact_id=contact.id, status=status, channel=channel)
+        db.session.add(registration)
+    db.session.flush()
+    audit.record("system", "activity.register", "registration", registration.id, status=status)
+    return registration, True
+
+
+def cancel(registration: Registration) -> Registration | None:
+    """Cancel a registration; the first person on the waiting list moves up. Returns who moved up."""
+    was_confirmed = registration.status == "confirmed"
+    registration.status = "cancelled"
+    db.session.flush()
+    if not was_confirmed:
+        return None
+    promoted = db.session.scalar(select(Registration).where(
+        Registration.activity_id == registration.activity_id, Registration.status == "waitlisted"
+    ).order_by(Registration.id))
+    if promoted is not None:
+        promoted.status = "confirmed"
+        audit.record("system", "activity.promote", "registration", promoted.id)
+    return promoted
+
+
+def waitlist_position(registration: Registration) -> int:
+    """1-based place on the waiting list (0 when confirmed)."""
+    if registration.status != "waitlisted":
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.activity_id == registration.activity_id, Registration.status == "waitlisted",
+        Registration.id <= registration.id)) or 0
+
+
+def schedule_reminder(registration: Registration) -> str | None:
+    """Queue the reminder SMS for the day before the activity with RQ's scheduler."""
+    from gateway import queue
+    from workers.reminders import send_reminder
+    activity = registration.activity
+    at = activity.starts_at - REMINDER_BEFORE
+    if at <= utcnow():
+        return None
+    job = queue.enqueue(send_reminder, registration.id, at=at, job_id=f"reminder-{registration.id}")
+    registration.reminder_job_id = job.id
+    return job.id

@@ -1,0 +1,47 @@
+"""Hotline tickets: opened by urgent reports, flagged messages and call-back requests."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from gateway.extensions import db
+from gateway.models import Category, Message, Report, Ticket, utcnow
+from gateway.services import audit
+
+
+def open_ticket(kind: str, *, contact_id: int | None = None, report: Report | None = None,
+                message: Message | None = None, priority: int = 2, labels: list[str] | None = None,
+                category_code: str | None = None, language: str | None = None, summary: str = "",
+                actor: str = "system") -> Ticket:
+    """Open a ticket, or update the contact's open ticket of the same kind (as CasePro does).
+
+    A repeat message from someone who already has an open ticket joins it instead of
+    opening another; its priority only ever rises (1 is highest).
+    """
+    ticket = None
+    if contact_id is not None and report is None:
+        ticket = db.session.scalar(select(Ticket).where(
+            Ticket.contact_id == contact_id, Ticket.kind == kind, Ticket.status != "closed"
+        ).order_by(Ticket.id.desc()))
+    sensitive = False
+    if category_code:
+        category = db.session.get(Category, category_code)
+        sensitive = bool(category and category.sensitive)
+    if ticket is None:
+        ticket = Ticket(kind=kind, contact_id=contact_id, report_id=report.id if report else None,
+                        message_id=message.id if message else None, priority=priority,
+                        labels=sorted(set(labels or [])), category_code=category_code,
+                        language=language, summary=summary[:200], sensitive=sensitive)
+        db.session.add(ticket)
+        db.session.flush()
+        audit.record(actor, "ticket.open", "ticket", ticket.id, kind=kind, priority=priority)
+        return ticket
+    ticket.priority = min(ticket.priority, priority)
+    ticket.labels = sorted(set(ticket.labels or []) | set(labels or []))
+    ticket.sensitive = ticket.sensitive or sensitive
+    if message is not None:
+        ticket.message_id = message.id
+    if category_code and not ticket.category_code:
+        ticket.category_code = category_code
+    ticket.updated_at = utcnow()
+    audit.record(actor, "ticket.update", "ticket", ticket.id, priority=ticket.priority)
+    return ticket
