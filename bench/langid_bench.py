@@ -80,7 +80,7 @@ def load_test_sets(source_dir: Path, limit: int = SMS_LENGTH) -> list[tuple[str,
     for label, lang, files in TEST_SETS:
         messages = []
         for name in files:
-            _, held_out = language.split_lines(language._source_path(name, source_dir))
+            _, held_out = language.split_lines(language.source_path(name, source_dir))
             messages += [m for line in held_out for m in keep(line)]
         sets.append((label, lang, messages))
     if PROGRAMME_PAGE.exists():
@@ -91,7 +91,8 @@ def load_test_sets(source_dir: Path, limit: int = SMS_LENGTH) -> list[tuple[str,
 
 
 def run_ours(detector, sets, variants=VARIANTS):
-    """Accuracy per (set, variant), confusions per language, and mean ms per message."""
+    """Accuracy per (set, variant), confusions per language (with the counts of confident
+    answers, ``confident`` and ``confident_right``), and mean ms per message."""
     results, confusion, elapsed, count = {}, defaultdict(Counter), 0.0, 0
     for label, lang, messages in sets:
         for variant, transform in variants.items():
@@ -99,10 +100,14 @@ def run_ours(detector, sets, variants=VARIANTS):
             for message in messages:
                 text = transform(message)
                 start = time.perf_counter()
-                found = detector.detect(text).language
+                detection = detector.detect(text)
                 elapsed += time.perf_counter() - start
+                found = detection.language
                 count += 1
                 correct += found == lang
+                if language.is_confident(detection):
+                    confusion[lang]["confident"] += 1
+                    confusion[lang]["confident_right"] += found == lang
                 if found != lang:
                     confusion[lang][found or "none"] += 1
             results[label, variant] = (correct, len(messages))
@@ -177,8 +182,12 @@ def main() -> int:
         verdict = ""
         if target is not None:
             verdict = f"  target {100 * target:.0f}%: " + ("met" if correct >= target * total else "MISSED")
-        mistakes = ", ".join(f"{k} {v}" for k, v in confusion[lang].most_common(4)) or "-"
-        print(f"  {lang}: {pct(correct, total)} of {total:5}{verdict}   mistaken for: {mistakes}")
+        mistakes = Counter({k: v for k, v in confusion[lang].items() if not k.startswith("confident")})
+        shown = ", ".join(f"{k} {v}" for k, v in mistakes.most_common(4)) or "-"
+        confident = confusion[lang]["confident"]
+        print(f"  {lang}: {pct(correct, total)} of {total:5}{verdict}   mistaken for: {shown}")
+        print(f"       confident answers: {pct(confident, total)} of messages, "
+              f"{pct(confusion[lang]['confident_right'], confident)} of them right")
     short_sets = load_test_sets(args.source_dir, SHORT_LENGTH)
     short, _, _ = run_ours(detector, short_sets, {"as written": str})
     print(f"\nShort messages (held-out lines cut at <= {SHORT_LENGTH} chars), as written:")

@@ -149,3 +149,8 @@ def test_held_out_lines_are_not_trained_on(tmp_path):
     train, held_out = language.split_lines(source)
     assert held_out == ["line 10", "line 20", "line 30"]
     assert not set(train) & set(held_out)
+
+
+def test_command_line_needs_the_build_verb(capsys):
+    assert language.main([]) == 2
+    assert "build" in capsys.readouterr().err
