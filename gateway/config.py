@@ -78,6 +78,15 @@ class BaseConfig:
         self.SEND_RATE_PER_SECOND = _float("SEND_RATE_PER_SECOND", 0)  # 0 = unthrottled
         self.SEGMENT_PRICE = _float("SEGMENT_PRICE", 0.0)
         self.CURRENCY = _env("CURRENCY", "XOF")
+        # Campaigns (see workers/campaigns.py). Per-channel overrides: "africastalking=25,twilio=60".
+        self.SEGMENT_PRICES = _env("SEGMENT_PRICES", "")
+        self.SEND_RATES = _env("SEND_RATES", "")
+        self.SEND_RATE_UNIT = _env("SEND_RATE_UNIT", "messages")      # messages | segments
+        self.CAMPAIGN_BATCH_TIMEOUT = _int("CAMPAIGN_BATCH_TIMEOUT", 60)
+        self.CAMPAIGN_CLAIM_TIMEOUT = _int("CAMPAIGN_CLAIM_TIMEOUT", 120)
+        self.CAMPAIGN_WATCH_INTERVAL = _int("CAMPAIGN_WATCH_INTERVAL", 15)
+        self.CAMPAIGN_RETRY_INTERVALS = _env("CAMPAIGN_RETRY_INTERVALS", "10,30,120,600,1800")
+        self.CAMPAIGN_ORPHAN_POLICY = _env("CAMPAIGN_ORPHAN_POLICY", "assume_sent")  # | resend
         # Privacy
         self.RETENTION_DAYS = _int("RETENTION_DAYS", 365)
         self.USSD_SESSION_TTL = _int("USSD_SESSION_TTL", 300)

@@ -15,6 +15,8 @@ from gateway import create_app
 from gateway.config import SHARED_DATA, TestConfig
 from gateway.extensions import db
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 LOOPBACK = ("127.", "::1", "localhost")
 
 

@@ -59,9 +59,17 @@ def handle_send_error(message: Message, contact: Contact, error: SendError | Non
     else:
         message.record_status("failed", error_code=error.code, failure_reason=str(error))
         message.failure_reason = str(error)
-        if error.stop_contact:
-            from gateway.services.contacts import stop
-            stop(contact, via=f"provider:{message.channel}")
-        if error.invalid_number:
-            contact.invalid = True
+        apply_to_contact(contact, error, message.channel)
     db.session.commit()
+
+
+def apply_to_contact(contact: Contact, error: SendError, channel: str) -> None:
+    """What a final send failure means for the person: opted out → stopped, bad number → invalid.
+
+    Shared by single sends and campaign batches (workers/campaigns.py).
+    """
+    if error.stop_contact:
+        from gateway.services.contacts import stop
+        stop(contact, via=f"provider:{channel}")
+    if error.invalid_number:
+        contact.invalid = True

@@ -43,10 +43,18 @@ def queue_sms(contact: Contact, text: str, *, kind: str = "reply", language: str
 
 
 def apply_status(channel: str, provider_id: str, status: str, provider_status: str,
-                 error_code: str | None = None, failure_reason: str | None = None) -> Message | None:
-    """Apply a delivery report to the outbound message it names; None when unknown."""
+                 error_code: str | None = None, failure_reason: str | None = None,
+                 phone: str | None = None) -> Message | None:
+    """Apply a delivery report to the outbound message it names; None when unknown.
+
+    `phone` (when the report carries it) lets a campaign send whose provider id was never
+    recorded (worker killed mid-batch) be matched by number instead of being sent again.
+    """
+    from gateway.services import campaigns
     message = db.session.scalar(select(Message).where(
         Message.direction == "out", Message.channel == channel, Message.provider_id == provider_id))
+    if message is None:
+        message = campaigns.reconcile_status(channel, provider_id, phone)
     if message is None:
         return None
     changed = message.record_status(status, provider_status, error_code=error_code,
@@ -54,6 +62,8 @@ def apply_status(channel: str, provider_id: str, status: str, provider_status: s
     if changed and status == "failed":
         message.error_code = error_code
         message.failure_reason = failure_reason or provider_status
+    if message.kind == "campaign":
+        campaigns.on_message_status(message)
     return message
 
 

@@ -141,6 +141,8 @@ def load_all(data_dir: Path, demo: bool = True) -> dict:
     counts = {"regions": regions, "departments": departments, "categories": load_categories(),
               "topics": load_topics()}
     db.session.flush()
+    from gateway.services.rules_seed import load_flag_rules, load_keywords
+    counts["keywords"], counts["flag_rules"] = load_keywords(), load_flag_rules()
     if demo:
         counts["demo_activities"] = load_demo_activities()
     db.session.commit()

@@ -1,0 +1,79 @@
+"""GET /api/v1/messages: SMS in and out, newest first, never with a phone number."""
+from __future__ import annotations
+
+from flask import g, request
+from sqlalchemy import select
+
+from gateway.api import bp
+from gateway.api.auth import TEXT_ROLES, require_role
+from gateway.api.openapi import document, query
+from gateway.api.pagination import page, parse_since
+from gateway.errors import APIError
+from gateway.extensions import db
+from gateway.models import Category, Contact, FlagRule, Message
+from gateway.models.messages import OUT_STATUSES
+
+IN_STATUSES = ("received",)
+STATUSES = tuple(dict.fromkeys(IN_STATUSES + OUT_STATUSES))
+
+
+def _sensitive_labels() -> set[str]:
+    """Labels given by rules of sensitive categories: their text needs sensitive access."""
+    return set(db.session.scalars(select(FlagRule.label).join(
+        Category, Category.code == FlagRule.category_code).where(Category.sensitive.is_(True))))
+
+
+def serializer():
+    """A function rendering a message for the caller's role (text only for TEXT_ROLES)."""
+    show_text = g.role in TEXT_ROLES
+    hidden = set() if g.sensitive_access else _sensitive_labels()
+    codes: dict[int, str] = {}
+
+    def serialize(message: Message) -> dict:
+        if message.contact_id and message.contact_id not in codes:
+            codes[message.contact_id] = db.session.scalar(
+                select(Contact.reporter_code).where(Contact.id == message.contact_id))
+        item = {
+            "id": message.id, "direction": message.direction, "channel": message.channel,
+            "language": message.language, "status": message.status,
+            "created_at": message.created_at.isoformat(),
+            "contact": codes.get(message.contact_id) if message.contact_id else None,
+            "kind": message.kind, "keyword": message.keyword, "labels": list(message.labels or []),
+            "flagged": message.flagged, "segments": message.segments, "encoding": message.encoding,
+            "reference": (message.extra or {}).get("reference"),
+        }
+        if show_text:
+            item["text"] = None if hidden & set(message.labels or []) else message.text
+        return item
+    return serialize
+
+
+document("/messages", "get", "List SMS messages in and out, newest first", params=[
+    query("direction", "in or out", {"type": "string", "enum": ["in", "out"]}),
+    query("status", "message status", {"type": "string", "enum": list(STATUSES)}),
+    query("since", "only messages created at or after this ISO 8601 time"),
+    query("limit", "page size (1-500)", {"type": "integer"}), query("after", "cursor from `next`", {"type": "integer"}),
+], responses={"200": {"description": "`{items: [{id, direction, channel, language, status, created_at, contact, "
+                                      "text (operator, staff, admin only)}], next}`; `contact` is the "
+                                      "pseudonymous reporter code, never the number"}})
+
+
+@bp.get("/messages")
+@require_role("viewer")
+def list_messages():
+    """Messages filtered by direction, status and since."""
+    stmt = select(Message)
+    direction = request.args.get("direction")
+    if direction:
+        if direction not in ("in", "out"):
+            raise APIError(400, "invalid_parameter", "direction must be in or out")
+        stmt = stmt.where(Message.direction == direction)
+    status = request.args.get("status")
+    if status:
+        if status not in STATUSES:
+            raise APIError(400, "invalid_parameter", f"status must be one of {', '.join(STATUSES)}")
+        stmt = stmt.where(Message.status == status)
+    since = parse_since()
+    if since:
+        stmt = stmt.where(Message.created_at >= since)
+    return page(stmt, Message.id, serializer(), "api.list_messages")
