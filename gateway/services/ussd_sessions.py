@@ -1,0 +1,203 @@
+"""USSD session state in Redis, per-hop idempotency, resumable drafts, the session log.
+
+Live state is one JSON value per session in Redis with a TTL (USSD_SESSION_TTL): one GET and one
+SET per hop. The answers already given are kept inside it by the hop's key (the accumulated
+`text`), so a retried hop gets the same answer and repeats no side effect. Drafts of journeys
+that must survive a dropped session live USSD_DRAFT_TTL (default 24 h) in Redis, and in
+`ussd_drafts` once the provider says the session ended unfinished.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+
+from gateway.extensions import db
+from gateway.models import UssdDraft, UssdSession, utcnow
+
+# Providers retry the hop they are waiting for; a few recent answers are plenty.
+MAX_REMEMBERED_HOPS = 4
+
+
+def _key(channel: str, session_id: str) -> str:
+    return f"ussd:session:{channel}:{session_id}"
+
+
+def _redis():
+    return current_app.extensions["redis"]
+
+
+def load(channel: str, session_id: str) -> dict | None:
+    """The session's state, or None when unknown or expired."""
+    raw = _redis().get(_key(channel, session_id))
+    return json.loads(raw) if raw else None
+
+
+def save(channel: str, session_id: str, state: dict, draft: dict | None = None) -> None:
+    """Store the session's state, renewing its TTL; with `draft`, the contact's draft too.
+
+    One round trip: the draft rides in the same pipeline as the state.
+    """
+    config = current_app.config
+    pipe = _redis().pipeline(transaction=False)
+    pipe.set(_key(channel, session_id), json.dumps(state, separators=(",", ":")),
+             ex=int(config.get("USSD_SESSION_TTL") or 300))
+    if draft is not None and state.get("contact_id"):
+        ttl = int(config.get("USSD_DRAFT_TTL") or 86400)
+        # The expiry also travels inside: the app's clock decides, whatever Redis's says.
+        draft = {**draft, "expires": utcnow().timestamp() + ttl}
+        pipe.set(_draft_key(state["contact_id"]), json.dumps(draft, separators=(",", ":")), ex=ttl)
+    pipe.execute()
+
+
+def cached_reply(state: dict, hop_key: str) -> tuple[str, bool] | None:
+    """The answer already given to this hop, as (text, end), or None."""
+    hit = state.get("hops", {}).get(hop_key)
+    return (hit[0], bool(hit[1])) if hit else None
+
+
+def remember_reply(state: dict, hop_key: str, text: str, end: bool) -> None:
+    """Keep the answer to this hop for retries (the oldest are forgotten past a bound)."""
+    hops = state.setdefault("hops", {})
+    hops[hop_key] = [text, 1 if end else 0]
+    while len(hops) > MAX_REMEMBERED_HOPS:
+        hops.pop(next(iter(hops)))
+
+
+def _autocommit():
+    """A connection that commits each statement: one round trip for a one-statement write."""
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+def touch_contact(e164: str) -> dict:
+    """The contact dialling (`id`, `language`, `confirmed`, `adm1`, `adm2`, `draft_in_db`), created if
+    new; marks it seen.
+
+    A known number costs one statement and one round trip (UPDATE … RETURNING, autocommit): the
+    first hop of a session stays cheap.
+    """
+    from sqlalchemy import exists
+    from gateway import crypto
+    from gateway.models import Contact
+    from gateway.services.contacts import get_or_create
+    now = utcnow()
+    contacts, drafts = Contact.__table__, UssdDraft.__table__
+    has_draft = exists().where(drafts.c.contact_id == contacts.c.id, drafts.c.expires_at > now)
+    with _autocommit() as conn:
+        row = conn.execute(
+            update(contacts).where(contacts.c.phone_hash == crypto.lookup_hash(e164))
+            .values(last_seen_at=now, updated_at=now)
+            .returning(contacts.c.id, contacts.c.language, contacts.c.language_confirmed,
+                       contacts.c.adm1_pcode, contacts.c.adm2_pcode, has_draft)).first()
+    if row is None:
+        contact, _ = get_or_create(e164)
+        db.session.commit()
+        return {"id": contact.id, "language": contact.language, "confirmed": bool(contact.language_confirmed),
+                "adm1": contact.adm1_pcode, "adm2": contact.adm2_pcode, "draft_in_db": False}
+    return {"id": row[0], "language": row[1], "confirmed": bool(row[2]), "adm1": row[3], "adm2": row[4],
+            "draft_in_db": bool(row[5])}
+
+
+def update_contact(contact_id: int, **values) -> None:
+    """Change a few columns of a contact in one autocommitted statement (language, region)."""
+    from gateway.models import Contact
+    with _autocommit() as conn:
+        conn.execute(update(Contact.__table__).where(Contact.__table__.c.id == contact_id)
+                     .values(updated_at=utcnow(), **values))
+
+
+# --- Drafts ---------------------------------------------------------------------------------
+# A draft is written to Redis on every hop of a draft journey (same pipeline as the state, so a
+# hop stays one read and one write), with the USSD_DRAFT_TTL expiry. When the provider reports
+# the session ended unfinished, it is also copied to `ussd_drafts`, which outlives Redis.
+
+def _draft_key(contact_id: int) -> str:
+    return f"ussd:draft:{contact_id}"
+
+
+def has_draft(contact_id: int, in_database: bool) -> bool:
+    """True when the contact has an unexpired draft (`in_database`: as `touch_contact` said)."""
+    raw = _redis().get(_draft_key(contact_id))
+    if raw and json.loads(raw).get("expires", 0) > utcnow().timestamp():
+        return True
+    return in_database
+
+
+def load_draft(contact_id: int) -> dict | None:
+    """The contact's unexpired draft (`journey`, `screen`, `data`, `stack`), or None."""
+    raw = _redis().get(_draft_key(contact_id))
+    if raw:
+        draft = json.loads(raw)
+        if draft.get("expires", 0) > utcnow().timestamp():
+            return draft
+        _redis().delete(_draft_key(contact_id))
+    row = db.session.scalar(select(UssdDraft).where(UssdDraft.contact_id == contact_id))
+    if row is None:
+        return None
+    if row.expires_at <= utcnow():
+        db.session.delete(row)
+        return None
+    return {"journey": row.journey, "screen": row.screen, "session_id": row.session_id, **(row.data or {})}
+
+
+def persist_draft(contact_id: int, session_id: str) -> bool:
+    """Copy the draft this session left in Redis to `ussd_drafts` (on the end notification)."""
+    raw = _redis().get(_draft_key(contact_id))
+    if not raw:
+        return False
+    draft = json.loads(raw)
+    if draft.get("session_id") != session_id or draft.get("expires", 0) <= utcnow().timestamp():
+        return False
+    expires = datetime.fromtimestamp(draft["expires"], timezone.utc)
+    values = {"journey": draft["journey"], "screen": draft["screen"], "session_id": session_id,
+              "data": {"data": draft.get("data") or {}, "stack": draft.get("stack") or []},
+              "expires_at": expires, "updated_at": utcnow()}
+    updated = db.session.execute(update(UssdDraft).where(UssdDraft.contact_id == contact_id)
+                                 .values(**values)).rowcount
+    if not updated:
+        db.session.add(UssdDraft(contact_id=contact_id, **values))
+    return True
+
+
+def discard_draft(contact_id: int, in_database: bool = True) -> None:
+    """Forget the contact's draft in Redis and, unless told there is none, in the database
+    (the caller commits)."""
+    _redis().delete(_draft_key(contact_id))
+    if in_database:
+        db.session.execute(delete(UssdDraft).where(UssdDraft.contact_id == contact_id))
+
+
+def purge_expired_drafts() -> int:
+    """Delete database drafts past their expiry; returns how many (Redis expires its own)."""
+    return db.session.execute(delete(UssdDraft).where(UssdDraft.expires_at <= utcnow())).rowcount
+
+
+# --- The session log ------------------------------------------------------------------------
+
+def record_end(end) -> UssdSession:
+    """Log the provider's end-of-session notification (idempotent per session) and keep the
+    draft an unfinished session left, in the database. Does not commit."""
+    from gateway.services.contacts import find_by_phone
+    contact = find_by_phone(end.phone) if end.phone else None
+    state = load(end.channel, end.session_id) or {}
+    row = db.session.scalar(select(UssdSession).where(UssdSession.session_id == end.session_id))
+    if row is None:
+        row = UssdSession(session_id=end.session_id, channel=end.channel)
+        db.session.add(row)
+    row.service_code = (end.service_code or "")[:40] or None
+    row.network_code = (end.network_code or "")[:20] or None
+    row.contact_id = contact.id if contact is not None else row.contact_id
+    row.status = end.status.lower()[:20]
+    row.hops = end.hops or row.hops or 0
+    row.duration_ms = end.duration_ms
+    # Provider error text only; it never quotes what the person typed.
+    row.error_message = (end.error_message or "")[:200] or None
+    row.language = state.get("language") or row.language
+    row.ended_at = utcnow()
+    if end.duration_ms:
+        row.started_at = row.ended_at - timedelta(milliseconds=end.duration_ms)
+    if contact is not None:
+        persist_draft(contact.id, end.session_id)
+    return row

@@ -1,0 +1,89 @@
+"""Africa's Talking USSD: the callback's form fields in, `CON `/`END ` plain text out.
+
+https://developers.africastalking.com/docs/ussd/overview — `text` is "" on the first hop, then
+every input of the session joined with `*`; the reply is HTTP 200 text/plain starting `CON `
+(wait for input) or `END ` (close). Anything else ends the session on the phone.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import Request, Response
+
+from gateway.phone import InvalidNumber, normalize
+from handlers.base import WebhookError
+from menus.protocol import UssdHop, UssdProtocol, UssdReply, UssdSessionEnd
+
+MAX_SESSION_ID = 100      # ussd_sessions.session_id
+MAX_TEXT = 4000           # a whole session's input; far beyond what a handset can type in 180 s
+# End-of-session notification statuses (PROVIDERS.md, unconfirmed): kept verbatim, these are known.
+END_STATUSES = ("Incomplete", "Success", "Failed")
+
+
+def _required(form, name: str, max_length: int) -> str:
+    value = form.get(name)
+    if value is None or (name != "text" and not value.strip()):
+        raise WebhookError(400, f"field {name!r} is required")
+    if len(value) > max_length:
+        raise WebhookError(400, f"field {name!r} is too long")
+    return value
+
+
+@lru_cache(maxsize=8192)
+def _normalized(raw: str) -> str:
+    # Every hop of a session repeats the number: parse it once per process.
+    return normalize(raw)
+
+
+def _phone(raw: str) -> str:
+    try:
+        return _normalized(raw.strip())
+    except InvalidNumber:
+        raise WebhookError(400, "field 'phoneNumber' is not a valid phone number") from None
+
+
+def _int(form, name: str) -> int | None:
+    raw = (form.get(name) or "").strip()
+    try:
+        return int(float(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+class AfricasTalkingUssd(UssdProtocol):
+    """Africa's Talking's USSD callback and end-of-session notification."""
+
+    name = "africastalking"
+
+    def parse_hop(self, request: Request) -> UssdHop:
+        form = request.form
+        session_id = _required(form, "sessionId", MAX_SESSION_ID).strip()
+        phone = _phone(_required(form, "phoneNumber", 40))
+        text = _required(form, "text", MAX_TEXT)
+        return UssdHop(channel=self.name, session_id=session_id, phone=phone, text=text,
+                       service_code=(form.get("serviceCode") or None), network_code=(form.get("networkCode") or None))
+
+    def parse_end(self, request: Request) -> UssdSessionEnd:
+        form = request.form
+        session_id = _required(form, "sessionId", MAX_SESSION_ID).strip()
+        status = (form.get("status") or "").strip()
+        if not status:
+            raise WebhookError(400, "field 'status' is required")
+        raw_phone = form.get("phoneNumber")
+        phone = None
+        if raw_phone:
+            try:
+                phone = normalize(raw_phone)
+            except InvalidNumber:
+                phone = None   # the notification is informational: keep it without a contact
+        # `input` and `lastAppResponse` are left out: they may carry what the person typed.
+        extra = {k: form.get(k)[:40] for k in ("cost", "date") if form.get(k)}
+        return UssdSessionEnd(channel=self.name, session_id=session_id, phone=phone, status=status[:20],
+                              service_code=form.get("serviceCode") or None,
+                              network_code=form.get("networkCode") or None,
+                              duration_ms=_int(form, "durationInMillis"), hops=_int(form, "hopsCount"),
+                              error_message=(form.get("errorMessage") or None), extra=extra)
+
+    def render(self, reply: UssdReply) -> Response:
+        prefix = "END " if reply.end else "CON "
+        return Response(prefix + reply.text, status=200, mimetype="text/plain")

@@ -1,0 +1,261 @@
+"""USSD sessions: Africa's Talking's protocol, idempotent hops, resumable drafts, bad input."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+import handlers
+from gateway.extensions import db
+from gateway.models import Contact, Message, Report, UssdDraft, UssdSession
+from gateway.services import contacts as contact_service
+from tests.ussd_tester import UssdTester, check_screen, new_number, ussd  # noqa: F401 - fixture
+from tests.test_ussd_journeys import SAYS, report_until_confirm
+
+URL = "/ussd/africastalking"
+
+
+def hop(client, text="", session="ATUid_s1", phone="+22790111222", url=URL, **extra):
+    form = {"sessionId": session, "serviceCode": "*384*1010#", "phoneNumber": phone, "networkCode": "99999",
+            "text": text, **extra}
+    return client.post(url, data={k: v for k, v in form.items() if v is not None})
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+# --- The protocol --------------------------------------------------------------------------
+
+def test_first_hop_speaks_africastalkings_protocol(client, seeded):
+    response = hop(client, "")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    body = response.get_data(as_text=True)
+    assert body.startswith("CON ")
+    check_screen(body)
+
+
+@pytest.mark.parametrize("form, reason", [
+    ({"sessionId": None}, "sessionId"),
+    ({"sessionId": "  "}, "sessionId"),
+    ({"phone": None}, "phoneNumber"),
+    ({"phone": "not-a-number"}, "phoneNumber"),
+    ({"phone": "+2271"}, "phoneNumber"),
+    ({"text": None}, "text"),
+    ({"session": "x" * 101}, "sessionId"),
+    ({"text": "1*" * 2001}, "text"),
+])
+def test_malformed_requests_answer_400_and_store_nothing(client, seeded, form, reason):
+    args = {"session": "ATUid_bad", "phone": "+22790111222", "text": ""}
+    args.update({k: v for k, v in form.items() if k in args})
+    if "sessionId" in form:
+        args["session"] = form["sessionId"]
+    response = hop(client, args["text"], session=args["session"], phone=args["phone"])
+    assert response.status_code == 400
+    assert reason in response.get_data(as_text=True)
+    assert count(Contact) == 0
+
+
+def test_get_is_not_allowed_and_is_no_500(client):
+    assert client.get(URL).status_code == 405
+
+
+@pytest.mark.parametrize("token, status", [(None, 403), ("wrong", 403), ("s3cret", 200)])
+def test_callback_token_is_checked_when_configured(make_app, token, status):
+    app = make_app(AT_CALLBACK_TOKEN="s3cret")
+    client = app.test_client()
+    url = URL + (f"?token={token}" if token else "")
+    response = hop(client, "", url=url)
+    assert response.status_code == status
+    with app.app_context():
+        assert count(Contact) == (1 if status == 200 else 0)
+
+
+# --- Idempotent hops -----------------------------------------------------------------------
+
+def test_a_retried_hop_gets_the_same_answer(ussd, seeded):
+    phone = ussd("fra").send("1")
+    phone.retry()
+    phone.send("1").expect(SAYS["fra"]["region"])
+
+
+def test_replaying_the_final_hop_creates_no_duplicate(ussd, seeded, drain):
+    phone = report_until_confirm(ussd("fra"), "fra")
+    phone.send("1").expect("Ref:", end=True)
+    first = phone.last
+    for _ in range(3):
+        phone.retry()
+    assert phone.last == first
+    assert count(Report) == 1
+    drain()
+    assert len(handlers.get_channel("fake").outbox(phone.phone)) == 1
+
+
+def test_final_hop_replayed_after_the_session_state_expired_creates_no_duplicate(app, ussd, seeded):
+    phone = report_until_confirm(ussd("fra"), "fra")
+    phone.send("1").expect("Ref:", end=True)
+    reference = phone.screen.split("Ref: ")[1][:8]
+    app.extensions["redis"].flushdb()                 # Redis lost the session
+    phone.post(phone.text)                            # the provider retries the whole text
+    assert count(Report) == 1
+    assert reference in phone.screen
+
+
+def test_a_hop_for_an_unknown_session_replays_its_inputs(client, seeded):
+    """A dial string with inputs (`*384*1010*3#`) arrives as a first hop whose text is not empty."""
+    number = new_number()
+    tester = UssdTester(client, number)
+    tester.inputs = ["3", "1"]                        # French, then "report"
+    tester.post(tester.text)
+    tester.expect(SAYS["fra"]["category"], end=False)
+
+
+# --- Resuming a dropped report -------------------------------------------------------------
+
+def drop_mid_report(ussd, lang="fra"):
+    phone = ussd(lang)
+    phone.send("1").send("2").choose("Diffa").choose("Bosso").expect(SAYS[lang]["when"])
+    return phone.phone
+
+
+@pytest.mark.parametrize("lang", ["fra", "hau", "dje"])
+def test_dropped_session_resumes_the_report(ussd, seeded, lang):
+    number = drop_mid_report(ussd, lang)
+    phone = ussd(phone=number).expect(SAYS[lang]["resume"], end=False)
+    phone.send("1").expect(SAYS[lang]["when"])
+    phone.send("2").send("3").send("1").send("2").expect(SAYS[lang]["confirm"], "Bosso (Diffa)")
+    phone.send("0").send("2").send("1").expect(SAYS[lang]["done"], end=True)   # back works too
+    report = db.session.scalar(select(Report))
+    assert (report.category_code, report.adm2_pcode, report.occurred) == ("land_water", "NE002001", "yesterday")
+    assert count(UssdDraft) == 0
+    ussd(phone=number).expect(SAYS[lang]["main"])    # no more "continue?"
+
+
+def test_a_draft_outlives_redis_once_the_provider_says_the_session_ended(app, ussd, client, seeded):
+    phone = ussd("fra")
+    phone.send("1").send("2").choose("Diffa").choose("Bosso").expect(SAYS["fra"]["when"])
+    assert count(UssdDraft) == 0                      # while the session runs, the draft is in Redis
+    response = client.post(URL + "/events", data={"sessionId": phone.session_id, "phoneNumber": phone.phone,
+                                                   "status": "Incomplete", "hopsCount": "5"})
+    assert response.status_code == 200
+    draft = db.session.scalar(select(UssdDraft))
+    assert draft.screen == "report.when" and draft.data["data"]["adm2"] == "NE002001"
+    app.extensions["redis"].flushdb()                 # Redis restarted
+    again = ussd(phone=phone.phone).expect("non termine").send("1").expect(SAYS["fra"]["when"])
+    again.send("1", "1", "1", "2", "1").expect("Ref:", end=True)
+    report = db.session.scalar(select(Report))
+    assert (report.category_code, report.adm2_pcode) == ("land_water", "NE002001")
+    assert count(UssdDraft) == 0
+
+
+def test_declining_to_resume_forgets_the_draft(ussd, seeded):
+    number = drop_mid_report(ussd)
+    ussd(phone=number).expect("non termine").send("2").expect(SAYS["fra"]["main"])
+    assert count(UssdDraft) == 0
+
+
+def test_leaving_the_report_on_purpose_keeps_no_draft(ussd, seeded):
+    phone = ussd("fra").send("1").send("2").send("00").expect(SAYS["fra"]["main"])
+    assert count(UssdDraft) == 0
+    ussd(phone=phone.phone).expect(SAYS["fra"]["main"])
+
+
+def test_a_draft_expires_after_the_configured_time(make_app, clock):
+    from gateway.config import SHARED_DATA
+    from gateway.services.reference import load_all
+    app = make_app(USSD_DRAFT_TTL=3600)
+    with app.app_context():
+        from tests.conftest import _empty_tables
+        _empty_tables()
+        app.extensions["redis"].flushdb()
+        load_all(SHARED_DATA)
+        client = app.test_client()
+        tester = UssdTester(client, new_number()).dial()
+        tester.send("3", "1", "1").expect("region")
+        clock.shift(timedelta(minutes=59))
+        UssdTester(client, tester.phone).dial().expect("non termine")
+        clock.shift(timedelta(minutes=2))
+        UssdTester(client, tester.phone).dial().expect(SAYS["fra"]["main"])
+        db.session.remove()
+
+
+# --- Bad input ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["9", "abc", "", " ", "-1", "1.5", "٣", "*", "#", "x" * 500, "0001"])
+def test_bad_choices_re_prompt_with_a_short_message(ussd, seeded, value):
+    phone = ussd("fra")
+    phone.send(value).expect("Choix invalide", "1. Signaler", end=False)
+    phone.send("1").expect(SAYS["fra"]["category"])
+    assert count(Report) == 0
+
+
+@pytest.mark.parametrize("lang", ["fra", "hau", "dje"])
+def test_invalid_choice_message_is_in_the_persons_language(ussd, seeded, lang):
+    ussd(lang).send("7").expect(SAYS[lang]["invalid"], SAYS[lang]["main"])
+
+
+def test_free_text_junk_is_cut_and_stored_once(ussd, seeded):
+    junk = "*#*" + "é€{}" * 125 + "\x00\x07"
+    phone = report_until_confirm(ussd("fra"), "fra", details=junk)
+    phone.send("1").expect("Ref:", end=True)
+    report = db.session.scalar(select(Report))
+    assert 0 < len(report.text) <= 480 and "\x00" not in report.text
+
+
+def test_empty_free_text_re_prompts(ussd, seeded):
+    phone = ussd("fra").send("1", "1").choose("Diffa").choose("Bosso").send("1", "1")
+    phone.send("").expect("Choix invalide", "Decrivez")
+
+
+def test_text_that_does_not_continue_the_session_re_prompts(client, seeded):
+    tester = UssdTester(client, new_number()).dial()
+    tester.send("3")
+    tester.post("9*9*9")                               # not "3*…"
+    tester.expect("Choix invalide", SAYS["fra"]["main"])
+
+
+# --- End-of-session notification -----------------------------------------------------------
+
+def test_end_of_session_notification_is_logged_once(ussd, client, seeded):
+    phone = ussd("hau").send("1")
+    form = {"sessionId": phone.session_id, "serviceCode": "*384*1010#", "networkCode": "99999",
+            "phoneNumber": phone.phone, "status": "Incomplete", "input": "1", "lastAppResponse": "CON …",
+            "errorMessage": "", "durationInMillis": "12345", "hopsCount": "3", "cost": "KES 0.5",
+            "date": "2026-11-26 10:00:00"}
+    for _ in range(2):
+        response = client.post(URL + "/events", data=form)
+        assert response.status_code == 200
+    row = db.session.scalar(select(UssdSession))
+    assert count(UssdSession) == 1
+    assert (row.status, row.hops, row.duration_ms, row.language) == ("incomplete", 3, 12345, "hau")
+    assert row.contact_id == contact_service.find_by_phone(phone.phone).id
+
+
+@pytest.mark.parametrize("form", [{}, {"sessionId": "x"}, {"status": "Success"}])
+def test_malformed_end_of_session_notification_is_400(client, form):
+    assert client.post(URL + "/events", data=form).status_code == 400
+    assert count(UssdSession) == 0
+
+
+# --- Privacy --------------------------------------------------------------------------------
+
+def test_logs_carry_no_number_and_no_free_text(ussd, seeded, caplog):
+    caplog.set_level(logging.DEBUG)
+    secret = "Les bandits de Mamane"
+    phone = report_until_confirm(ussd("fra"), "fra", details=secret)
+    phone.send("1")
+    assert phone.phone not in caplog.text and phone.phone[4:] not in caplog.text
+    assert secret not in caplog.text
+
+
+def test_a_report_that_cannot_be_stored_ends_politely_and_stores_nothing(ussd, seeded, api):
+    """The category was switched off by an administrator while the person was typing."""
+    from gateway.models import Category
+    phone = report_until_confirm(ussd("fra"), "fra")
+    db.session.get(Category, "land_water").active = False
+    db.session.commit()
+    phone.send("1").expect("Reessayez plus tard", end=True)
+    assert count(Report) == 0 and count(Message) == 0
