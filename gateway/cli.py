@@ -17,7 +17,7 @@ users_cli = AppGroup("users", help="Staff console users.")
 tokens_cli = AppGroup("tokens", help="API tokens.")
 
 # Capability modules that bring their own command groups (each exposes `commands`: a list).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["gateway.cli_privacy", "gateway.cli_language", "gateway.cli_menus"]
 
 
 @click.command("seed")
@@ -74,6 +74,9 @@ def worker_command(burst: bool, with_scheduler: bool, name: str | None) -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis the web process runs jobs itself")
     worker = make_worker(current_app._get_current_object(), name=name)
+    if with_scheduler:
+        from workers.periodic import ensure_scheduled
+        ensure_scheduled()   # daily retention purge, inbound sweep (idempotent)
     ok = worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
     sys.exit(0 if ok or not burst else 1)
 
@@ -104,6 +107,8 @@ def serve_command(host: str, port: int | None) -> None:
     if not app.config.get("REDIS_URL"):
         from gateway.queue import start_embedded_worker
         start_embedded_worker(app)
+    from workers.periodic import ensure_scheduled
+    ensure_scheduled()   # daily retention purge, inbound sweep (idempotent)
     base = f"http://{host}:{port}"
     click.echo(f"\nMurya is running ({app.config['GATEWAY_ENV']}, SMS channel: {app.config['SMS_PROVIDER']}, "
                f"queue: {'Redis' if app.config.get('REDIS_URL') else 'in-process'})")

@@ -2,7 +2,8 @@
 import importlib
 
 # Modules are added here as capabilities land.
-MODULES = ["gateway.api.reports"]
+MODULES = ["gateway.api.reports", "gateway.api.activities", "gateway.api.contacts", "gateway.api.tickets",
+           "gateway.api.exports", "gateway.api.audit", "gateway.api.messages", "gateway.api.campaigns"]
 
 for _name in MODULES:
     importlib.import_module(_name)

@@ -42,7 +42,8 @@ def login_required(minimum: str = "viewer"):
 
 
 # Navigation entries (endpoint, label, minimum role); capability modules append to it.
-NAV: list[tuple[str, str, str]] = [("console.index", "Dashboard", "viewer")]
+NAV: list[tuple[str, str, str]] = [("console.index", "Dashboard", "viewer"), ("console.campaigns", "Campaigns", "staff"),
+                                    ("console.simulator", "Simulator", "staff")]
 
 
 @bp.app_context_processor

@@ -26,7 +26,9 @@ def index():
     return render_template("console/index.html", counts=counts)
 
 
-MODULES: list[str] = []
+MODULES: list[str] = ["gateway.console.campaigns", "gateway.console.helpers", "gateway.console.inbox",
+                      "gateway.console.reports", "gateway.console.activities", "gateway.console.contacts",
+                      "gateway.console.admin", "gateway.console.simulator"]
 
 for _name in MODULES:
     importlib.import_module(_name)

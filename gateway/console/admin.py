@@ -1,0 +1,154 @@
+"""Console: administrators manage users and roles, and the canned replies operators send."""
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from gateway.console import bp
+from gateway.console.auth import NAV, current_user, login_required
+from gateway.console.helpers import check_csrf
+from gateway.extensions import db
+from gateway.i18n import LANGUAGES
+from gateway.models import CannedReply, User
+from gateway.models.users import ROLES
+from gateway.services import audit
+
+NAV.append(("console.admin_users", "Admin", "admin"))
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+
+
+@bp.get("/admin/users")
+@login_required("admin")
+def admin_users(error: str | None = None, form: dict | None = None):
+    """Every user with role and access; the create form."""
+    users = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template("console/admin_users.html", users=users, roles=ROLES, error=error, form=form or {})
+
+
+def _validate_user(form) -> tuple[str, str, str, bool, str]:
+    email = (form.get("email") or "").strip().lower()
+    if not _EMAIL.match(email):
+        raise ValueError("enter a valid e-mail address")
+    role = form.get("role")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    password = form.get("password") or ""
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
+    return email, (form.get("name") or "").strip()[:120], role, form.get("sensitive") == "1", password
+
+
+@bp.post("/admin/users")
+@login_required("admin")
+def admin_create_user():
+    """Create a user."""
+    check_csrf()
+    try:
+        email, name, role, sensitive, password = _validate_user(request.form)
+    except ValueError as exc:
+        return admin_users(error=str(exc), form=request.form), 400
+    user = User(email=email, name=name, role=role, sensitive_access=sensitive)
+    user.set_password(password)
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        db.session.rollback()
+        return admin_users(error=f"{email} already has an account", form=request.form), 400
+    audit.record(g.actor, "user.create", "user", user.id, role=role, sensitive_access=sensitive)
+    db.session.commit()
+    flash(f"User {email} created.", "info")
+    return redirect(url_for("console.admin_users"))
+
+
+@bp.post("/admin/users/<int:user_id>")
+@login_required("admin")
+def admin_update_user(user_id: int):
+    """Change a user's role, sensitive access or active flag."""
+    check_csrf()
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    role = request.form.get("role")
+    if role not in ROLES:
+        flash(f"role must be one of {', '.join(ROLES)}", "error")
+        return redirect(url_for("console.admin_users"))
+    active, sensitive = request.form.get("active") == "1", request.form.get("sensitive") == "1"
+    if user.id == current_user().id and (role != "admin" or not active):
+        flash("You cannot remove your own administrator access.", "error")
+        return redirect(url_for("console.admin_users"))
+    before = {"role": user.role, "active": user.active, "sensitive_access": user.sensitive_access}
+    user.role, user.active, user.sensitive_access = role, active, sensitive
+    audit.record(g.actor, "user.update", "user", user.id, before=before,
+                 after={"role": role, "active": active, "sensitive_access": sensitive})
+    db.session.commit()
+    flash(f"User {user.email} saved.", "info")
+    return redirect(url_for("console.admin_users"))
+
+
+@bp.get("/admin/canned-replies")
+@login_required("admin")
+def admin_canned(error: str | None = None, form: dict | None = None, status: int = 200):
+    """Canned replies with their texts per language."""
+    replies = db.session.scalars(select(CannedReply).order_by(CannedReply.name)).all()
+    return render_template("console/admin_canned.html", replies=replies, languages=LANGUAGES,
+                           error=error, form=form or {}), status
+
+
+def _canned_from_form(form) -> tuple[str, dict, str]:
+    name = (form.get("name") or "").strip()
+    if not name or len(name) > 80:
+        raise ValueError("a name of 1 to 80 characters is required")
+    texts = {lang: form.get(f"text_{lang}", "").strip() for lang in LANGUAGES}
+    texts = {lang: text for lang, text in texts.items() if text}
+    if "fra" not in texts:
+        raise ValueError("the French text is required (it is the fallback for every language)")
+    if any(len(t) > 640 for t in texts.values()):
+        raise ValueError("each text has at most 640 characters")
+    return name, texts, (form.get("notes") or "").strip()
+
+
+@bp.post("/admin/canned-replies")
+@bp.post("/admin/canned-replies/<int:reply_id>")
+@login_required("admin")
+def admin_save_canned(reply_id: int | None = None):
+    """Create or update a canned reply."""
+    check_csrf()
+    try:
+        name, texts, notes = _canned_from_form(request.form)
+    except ValueError as exc:
+        return admin_canned(error=str(exc), form=request.form, status=400)
+    reply = db.session.get(CannedReply, reply_id) if reply_id else CannedReply()
+    if reply is None:
+        abort(404)
+    reply.name, reply.texts, reply.notes = name, texts, notes
+    try:
+        with db.session.begin_nested():
+            db.session.add(reply)
+    except IntegrityError:
+        db.session.rollback()
+        return admin_canned(error=f"a canned reply named {name!r} exists", form=request.form, status=400)
+    audit.record(g.actor, "canned_reply.update" if reply_id else "canned_reply.create", "canned_reply",
+                 reply.id, languages=sorted(texts))
+    db.session.commit()
+    flash(f"Canned reply {name!r} saved.", "info")
+    return redirect(url_for("console.admin_canned"))
+
+
+@bp.post("/admin/canned-replies/<int:reply_id>/delete")
+@login_required("admin")
+def admin_delete_canned(reply_id: int):
+    """Delete a canned reply."""
+    check_csrf()
+    reply = db.session.get(CannedReply, reply_id)
+    if reply is None:
+        abort(404)
+    db.session.delete(reply)
+    audit.record(g.actor, "canned_reply.delete", "canned_reply", reply_id, name=reply.name)
+    db.session.commit()
+    flash(f"Canned reply {reply.name!r} deleted.", "info")
+    return redirect(url_for("console.admin_canned"))

@@ -1,0 +1,138 @@
+"""Console: the hotline operators' inbox and ticket page."""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from gateway.console import bp
+from gateway.console.auth import NAV, current_user, login_required
+from gateway.console.helpers import check_csrf
+from gateway.extensions import db
+from gateway.i18n import LANGUAGES
+from gateway.models import Category, Report
+from gateway.models.tickets import TICKET_KINDS
+from gateway.services import inbox
+
+NAV.append(("console.inbox_page", "Inbox", "operator"))
+
+
+def _filters() -> inbox.TicketFilters:
+    priority = request.args.get("priority")
+    filters = inbox.TicketFilters(status=request.args.get("status", "active") or None,
+                                  kind=request.args.get("kind") or None,
+                                  priority=int(priority) if priority and priority.isdigit() else None)
+    if request.args.get("mine"):
+        filters.assignee_id = current_user().id
+    return filters
+
+
+@bp.get("/inbox")
+@login_required("operator")
+def inbox_page():
+    """Open tickets, most urgent first, with who holds each one."""
+    filters = _filters()
+    try:
+        tickets = inbox.inbox(filters, g.sensitive_access)
+    except inbox.InboxError as exc:
+        flash(exc.message, "error")
+        tickets = []
+    return render_template("console/inbox.html", tickets=tickets, filters=filters, kinds=TICKET_KINDS,
+                           holder_name=inbox.holder_name, me=current_user())
+
+
+def _ticket_or_404(ticket_id: int):
+    try:
+        return inbox.get_ticket(ticket_id, g.sensitive_access)
+    except inbox.TicketNotFound:
+        abort(404)
+
+
+def render_ticket(ticket, revealed_number: str | None = None):
+    """The ticket page (also used to show a revealed number once, never stored)."""
+    report = db.session.get(Report, ticket.report_id) if ticket.report_id else None
+    categories = db.session.scalars(db.select(Category).where(Category.active.is_(True))
+                                    .order_by(Category.position)).all()
+    if not g.sensitive_access:
+        categories = [c for c in categories if not c.sensitive or c.code == ticket.category_code]
+    language = inbox.reply_language(ticket)
+    canned = [(c, (c.texts or {}).get(language) or (c.texts or {}).get("fra") or "") for c in inbox.canned_replies()]
+    return render_template("console/ticket.html", ticket=ticket, report=report, messages=inbox.thread(ticket),
+                           categories=categories, partners=inbox.partners(), canned=canned,
+                           language=language, language_name=LANGUAGES.get(language, language),
+                           holder=inbox.holder_name(ticket), me=current_user(),
+                           reference=inbox.ticket_reference(ticket), revealed_number=revealed_number)
+
+
+@bp.get("/inbox/<int:ticket_id>")
+@login_required("operator")
+def ticket_page(ticket_id: int):
+    """One ticket: the message or report, the thread, notes, and every action."""
+    return render_ticket(_ticket_or_404(ticket_id))
+
+
+def _claim(t, u, form, force):
+    inbox.claim(t, u, g.actor, force=force)
+    return "Ticket claimed."
+
+
+def _release(t, u, form, force):
+    inbox.release(t, u, g.actor, force=force)
+    return "Ticket released."
+
+
+def _triage(t, u, form, force):
+    inbox.triage(t, u, g.actor, category=form.get("category") or None, severity=form.get("severity"),
+                 verified=form.get("verified"), force=force)
+    return "Triage saved."
+
+
+def _note(t, u, form, force):
+    inbox.add_note(t, u, g.actor, form.get("text", ""))
+    return "Note added."
+
+
+def _reply(t, u, form, force):
+    canned = form.get("canned_reply_id", "")
+    inbox.reply(t, u, g.actor, text=form.get("text"), force=force,
+                canned_reply_id=int(canned) if canned.isdigit() else None)
+    return "Reply queued for sending."
+
+
+def _refer(t, u, form, force):
+    inbox.refer(t, u, g.actor, form.get("partner_id"), force=force)
+    return "Referred to the partner."
+
+
+def _close(t, u, form, force):
+    message = inbox.close(t, u, g.actor, notify=form.get("notify", "1") == "1", force=force)
+    return "Ticket closed; the person is told." if message else "Ticket closed."
+
+
+ACTIONS = {"claim": _claim, "release": _release, "triage": _triage, "note": _note, "reply": _reply,
+           "refer": _refer, "close": _close}
+
+
+@bp.post("/inbox/<int:ticket_id>/<action>")
+@login_required("operator")
+def ticket_action(ticket_id: int, action: str):
+    """Run one operator action from the ticket page's forms, then come back to the page."""
+    check_csrf()
+    ticket = _ticket_or_404(ticket_id)
+    user = current_user()
+    if action == "reveal":
+        try:
+            number = inbox.reveal_number(ticket, user, g.actor)
+        except inbox.InboxError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("console.ticket_page", ticket_id=ticket_id))
+        return render_ticket(ticket, revealed_number=number)
+    if action not in ACTIONS:
+        abort(404)
+    try:
+        flash(ACTIONS[action](ticket, user, request.form, request.form.get("force") == "1"), "info")
+    except inbox.InboxError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    if action == "close" and ticket.status == "closed":
+        return redirect(url_for("console.inbox_page"))
+    return redirect(url_for("console.ticket_page", ticket_id=ticket_id))
