@@ -132,9 +132,16 @@ class ThreadWorker(AppWorker):
         pass
 
 
+# RQ's default is 10 minutes. A worker that died with the scheduler it ran leaves a lock that
+# expires after about a minute; the next maintenance pass is when a surviving worker takes the
+# scheduler over, so scheduled retries and the campaign watchdog resume within ~1 minute.
+MAINTENANCE_INTERVAL = 60
+
+
 def make_worker(app: Flask, cls: type[AppWorker] = AppWorker, name: str | None = None) -> AppWorker:
     """A worker bound to `app` listening on every queue in priority order."""
-    worker = cls(list(app.extensions["queues"].values()), connection=app.extensions["redis"], name=name)
+    worker = cls(list(app.extensions["queues"].values()), connection=app.extensions["redis"], name=name,
+                 maintenance_interval=MAINTENANCE_INTERVAL)
     worker.app = app
     return worker
 
