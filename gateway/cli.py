@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from gateway.config import SHARED_DATA
+from gateway.config import REFERENCE_DATA
 from gateway.extensions import db
 
 users_cli = AppGroup("users", help="Staff console users.")
@@ -22,7 +22,7 @@ COMMAND_MODULES: list[str] = ["gateway.cli_privacy", "gateway.cli_language", "ga
 
 @click.command("seed")
 @click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False),
-              default=str(SHARED_DATA), show_default=True, help="folder holding niger/ and langid/")
+              default=str(REFERENCE_DATA), show_default=True, help="folder holding niger/hnrp_2026_adm2.csv")
 @click.option("--demo/--no-demo", default=True, help="also create demo activities")
 @with_appcontext
 def seed_command(data_dir: str, demo: bool) -> None:
@@ -93,8 +93,7 @@ def serve_command(host: str, port: int | None) -> None:
     app = current_app._get_current_object()
     port = port or app.config["PORT"]
     upgrade()
-    if SHARED_DATA.exists():
-        load_all(SHARED_DATA, demo=True)
+    load_all(REFERENCE_DATA, demo=True)
     password = os.environ.get("MURYA_ADMIN_PASSWORD") or "murya-admin"
     if db.session.scalar(select(User).where(User.email == "admin@murya.local")) is None:
         user = User(email="admin@murya.local", name="Demo admin", role="admin", sensitive_access=True)

@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 FALLBACK = "fra"
 LANGUAGES = {
-    "fra": "Francais", "hau": "Hausa", "dje": "Zarma", "fuv": "Fulfulde", "knc": "Kanuri",
+    "fra": "Français", "hau": "Hausa", "dje": "Zarma", "fuv": "Fulfulde", "knc": "Kanuri",
     "taq": "Tamasheq", "arb": "Arabic",
 }
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from gateway import create_app
-from gateway.config import SHARED_DATA, TestConfig
+from gateway.config import REFERENCE_DATA, TestConfig
 from gateway.extensions import db
 
 pytest_plugins = ["tests.fakes.fixtures"]
@@ -151,7 +151,7 @@ def drain(app):
 def seeded(app):
     """Reference data loaded: regions, departments, categories, topics, demo activities."""
     from gateway.services.reference import load_all
-    return load_all(SHARED_DATA, demo=True)
+    return load_all(REFERENCE_DATA, demo=True)
 
 
 FROZEN = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)  # 10:00 in Niamey

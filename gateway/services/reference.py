@@ -110,11 +110,11 @@ def load_topics() -> int:
 
 DEMO_ACTIVITIES = [
     # code, name, kind, adm1, adm2, place, days from now, capacity
-    ("DLG01", "Dialogue intercommunautaire Diffa", "dialogue", "NE002", "NE002003", "Diffa", 5, 40),
-    ("CFW01", "Cash for Work Mainé-Soroa", "cash_for_work", "NE002", "NE002005", "Mainé-Soroa", 9, 60),
+    ("DLG01", "Dialogue intercommunautaire Diffa", "dialogue", "NE002", "NE002002", "Diffa", 5, 40),
+    ("CFW01", "Cash for Work Maïné-Soroa", "cash_for_work", "NE002", "NE002004", "Maïné-Soroa", 9, 60),
     ("TRN01", "Formation leadership des jeunes", "training", "NE006", "NE006011", "Téra", 7, 25),
     ("CUL01", "Festival culturel de la paix", "cultural", "NE006", "NE006008", "Kollo", 14, 200),
-    ("TRN02", "Formation résolution des conflits", "training", "NE005", "NE005011", "Tahoua", 6, 30),
+    ("TRN02", "Formation résolution des conflits", "training", "NE005", "NE005009", "Tahoua", 6, 30),
     ("DLG02", "Dialogue agriculteurs-éleveurs Tillia", "dialogue", "NE005", "NE005012", "Tillia", 12, 3),
 ]
 
