@@ -61,12 +61,8 @@ def register_channels(app: Flask) -> None:
 
 def register_menus(app: Flask) -> None:
     """Load and validate the USSD journeys; an invalid journey stops start-up."""
-    try:
-        import menus
-    except ImportError:  # the menus package is optional while it is being built
-        return
-    if hasattr(menus, "init_app"):
-        menus.init_app(app)
+    import menus
+    menus.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
