@@ -28,3 +28,19 @@ def test_the_sweep_signals_stranded_messages_and_schedules_the_next(app, drain):
     assert sweep_job() == 1
     registry = ScheduledJobRegistry(queue=app.extensions["queues"]["default"])
     assert any(j.startswith("inbound-sweep-") for j in registry.get_job_ids())
+
+
+def test_the_daily_purge_also_drops_expired_ussd_drafts(app):
+    from gateway.models import UssdDraft
+    from tests.factories import ContactFactory
+    from workers.retention import purge_job
+    old, fresh = ContactFactory(), ContactFactory()
+    db.session.add_all([
+        UssdDraft(contact_id=old.id, journey="report", screen="report.region", data={},
+                  expires_at=utcnow() - timedelta(hours=1)),
+        UssdDraft(contact_id=fresh.id, journey="report", screen="report.region", data={},
+                  expires_at=utcnow() + timedelta(hours=1))])
+    db.session.commit()
+    result = purge_job()
+    assert result["ussd_drafts"] == 1
+    assert [d.contact_id for d in db.session.query(UssdDraft)] == [fresh.id]

@@ -51,7 +51,11 @@ def ensure_scheduled(now: datetime | None = None) -> str:
 
 def purge_job() -> dict:
     """Run the purge, then schedule tomorrow's. Errors propagate so RQ records the failure."""
+    from gateway.extensions import db
     from gateway.services.privacy import purge
+    from gateway.services.ussd_sessions import purge_expired_drafts
     result = purge(actor="system:retention")
+    drafts = purge_expired_drafts()     # half-finished USSD reports past USSD_DRAFT_TTL
+    db.session.commit()
     ensure_scheduled()
-    return result.as_dict()
+    return {**result.as_dict(), "ussd_drafts": drafts}
