@@ -7,6 +7,11 @@ and PostgreSQL, compared in the same run with a minimal Flask app answering a fi
 reports (about half the sessions, some with free text, some dropped half-way and resumed on
 the next dial), activity registrations, awareness topics, call-back requests, and a few
 sessions that page through lists and go back. First dials of a number choose a language.
+Writes (reports, subscriptions, call-backs, languages) are applied by one RQ worker process
+(`flask --app wsgi worker`, as deployed; SMS go to the fake Africa's Talking server). By default
+it starts when the load stops (workers belong on other cores in a deployment; this VM has two),
+and the benchmark waits for it and checks every reference shown was stored exactly once;
+`--worker-during` runs it beside gunicorn during the load instead. Its CPU is shown apart.
 The same load generator, sending the same requests, then runs against `bench/baseline_app.py`
 under the same gunicorn settings. Target: throughput ≥ 0.6 of the baseline's, p99 ≤ 50 ms.
 Prints the figures and exits 0 (the verdict is printed, not asserted).
@@ -26,7 +31,8 @@ from urllib.parse import urlencode, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.services import gateway_env, gunicorn, postgres_server, redis_server, run_flask  # noqa: E402
+from bench.services import (PYTHON, ROOT, free_port, gateway_env, gunicorn, postgres_server,  # noqa: E402
+                            redis_server, run_flask, wait_for_port)
 
 LANGUAGE_KEYS = ["1", "2", "3", "4", "5", "6"]           # Hausa, Zarma, French, Fulfulde, Kanuri, Tamajaq
 WORDS = ["bandits", "vol", "shanu", "fitina", "puits", "marche", "nuit", "route", "village", "*", "3"]
@@ -214,6 +220,21 @@ def count_reports(database_url: str) -> tuple[int, int]:
     return total, keys
 
 
+def wait_for_worker(redis_url: str, database_url: str, timeout: float = 120) -> float:
+    """Wait until the worker has applied every handed-over write; returns how long it took."""
+    import redis as redis_lib
+    from rq import Queue
+    connection = redis_lib.Redis.from_url(redis_url)
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        pending = connection.llen("murya:ussd:pending")
+        queued = sum(Queue(name, connection=connection).count for name in ("high", "default"))
+        if not pending and not queued and not connection.exists("murya:ussd:lock"):
+            break
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
 def show(name: str, r: dict) -> None:
     print(f"  {name:<9} {r['rps']:8.1f} hops/s  p50 {r['p50']:6.2f} ms  p95 {r['p95']:6.2f} ms  "
           f"p99 {r['p99']:6.2f} ms  max {r['max']:7.2f} ms  server CPU {r['cpu_ms_per_hop']:.2f} ms/hop  "
@@ -226,20 +247,46 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=16, help="concurrent sessions")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (both servers)")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (both servers)")
+    parser.add_argument("--worker-during", action="store_true",
+                        help="run the RQ worker during the load (default: after it, on the queued writes)")
     parser.add_argument("--mix", choices=("realistic", "menus"), default="realistic",
                         help="journeys (default), or menus only: navigation that stores nothing (diagnostic)")
     args = parser.parse_args()
     print(f"USSD benchmark: {args.sessions} concurrent sessions, {args.seconds:.0f} s per server, "
           f"gunicorn {args.workers} workers x {args.threads} thread(s), {args.mix} mix")
     with redis_server() as redis_url, postgres_server() as database_url:
-        env = gateway_env(database_url, redis_url, USSD_SESSION_TTL=300)
+        fake_port = free_port()
+        fake = subprocess.Popen([PYTHON, "-m", "tests.fakes.at_server", "--port", str(fake_port), "--delay-ms", "20"],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = gateway_env(database_url, redis_url, USSD_SESSION_TTL=300, AT_API_URL=f"http://127.0.0.1:{fake_port}")
         run_flask(env, "db", "upgrade")
         run_flask(env, "seed")
         token = env["AT_CALLBACK_TOKEN"]
-        with gunicorn("wsgi:app", env, workers=args.workers, threads=args.threads) as url:
-            warm_up(url, token)
-            before, _ = count_reports(database_url)
-            gateway = measured(url, token, args.sessions, args.seconds, args.mix)
+        def start_worker():
+            return subprocess.Popen([PYTHON, "-m", "flask", "--app", "wsgi", "worker", "--name", "bench-ussd-worker"],
+                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = start_worker()
+        try:
+            wait_for_port(fake_port)
+            with gunicorn("wsgi:app", env, workers=args.workers, threads=args.threads) as url:
+                warm_up(url, token)
+                wait_for_worker(redis_url, database_url)
+                before, _ = count_reports(database_url)
+                if not args.worker_during:
+                    worker.terminate()
+                    worker.wait(15)
+                worker_cpu = cpu_seconds("bench-ussd-worker")
+                gateway = measured(url, token, args.sessions, args.seconds, args.mix)
+                if not args.worker_during:
+                    worker = start_worker()
+                lag = wait_for_worker(redis_url, database_url)
+                gateway["worker_cpu_ms_per_hop"] = (cpu_seconds("bench-ussd-worker") - worker_cpu) \
+                    / max(gateway["hops"], 1) * 1000
+        finally:
+            worker.terminate()
+            fake.terminate()
+            worker.wait(15)
+            fake.wait(15)
         reports, keys = count_reports(database_url)
         with gunicorn("bench.baseline_app:app", env, workers=args.workers, threads=args.threads) as url:
             warm_up(url, token)
@@ -249,6 +296,8 @@ def main() -> int:
     show("baseline", baseline)
     ratio = gateway["rps"] / baseline["rps"] if baseline["rps"] else 0.0
     print(f"  sessions by kind: {gateway['kinds']}")
+    print(f"  worker ({'during' if args.worker_during else 'after'} the load): "
+          f"{gateway['worker_cpu_ms_per_hop']:.2f} ms CPU per gateway hop; done {lag:.1f} s after the load stopped")
     print(f"  reports: {gateway['references']} references shown, {reports - before} stored, "
           f"{reports - keys} duplicates")
     ok = ratio >= TARGET_RATIO and gateway["p99"] <= TARGET_P99_MS and gateway["errors"] == 0 \

@@ -94,6 +94,8 @@ class BaseConfig:
         self.RETENTION_DAYS = _int("RETENTION_DAYS", 365)
         self.USSD_SESSION_TTL = _int("USSD_SESSION_TTL", 300)
         self.USSD_DRAFT_TTL = _int("USSD_DRAFT_TTL", 24 * 3600)
+        # What a hop knows of the contact dialling (language, region), cached in Redis.
+        self.USSD_CONTACT_CACHE_TTL = _int("USSD_CONTACT_CACHE_TTL", 3600)
         self.INBOUND_RATE_LIMIT = _int("INBOUND_RATE_LIMIT", 10)     # messages per sender
         self.INBOUND_RATE_WINDOW = _int("INBOUND_RATE_WINDOW", 600)  # seconds
         self.EMBEDDED_WORKER = _env("EMBEDDED_WORKER", "1") == "1"

@@ -1,8 +1,12 @@
 """What a journey does when a person confirms something: the only places a hop writes data.
 
 Each action takes the hop's context (and the `args` of its YAML entry) and returns where to go.
-Slow work (SMS, reminders) is queued, never done inside the hop. Actions are safe to run twice
-for the same session: reports are keyed by session, registrations and subscriptions are unique.
+The database is not written inside the hop: an action checks what it can from the cached
+reference lists, decides what the screen says, and hands the write to `workers.ussd` with
+`ctx.defer` (in the hop's one Redis write). The worker applies each write once: reports are
+keyed by session (`source_key`), subscriptions and registrations are unique, a call-back joins
+the person's open ticket. Only an activity registration stays in the hop: its screen says
+whether a seat was left, which only the database knows at that moment.
 """
 from __future__ import annotations
 
@@ -36,9 +40,11 @@ class Transition:
 
 def set_language(ctx, language: str) -> Transition:
     """Remember the person's language on their contact, then show the main menu in it."""
+    ctx.state["language"], ctx.state["confirmed"] = language, True
     if ctx.state.get("contact_id"):
-        ussd_sessions.update_contact(ctx.state["contact_id"], language=language, language_confirmed=True)
-    ctx.state["language"] = language
+        ctx.defer("contact", contact_id=ctx.state["contact_id"],
+                  values={"language": language, "language_confirmed": True})
+        ctx.contact_changed()
     return Transition.home()
 
 
@@ -53,40 +59,39 @@ def set_region(ctx) -> Transition:
     """Remember the region the person chose for activities (it is where they live)."""
     region = ctx.data.get("adm1")
     if ctx.state.get("contact_id") and region:
-        ussd_sessions.update_contact(ctx.state["contact_id"], adm1_pcode=region)
+        ctx.defer("contact", contact_id=ctx.state["contact_id"], values={"adm1_pcode": region})
         ctx.state["adm1"] = region
+        ctx.contact_changed()
     return Transition.goto("activities.list")
 
 
 def submit_report(ctx) -> Transition:
-    """Store the report once per session, queue its SMS acknowledgement, drop the draft."""
-    from gateway.services.messaging import queue_sms
-    from gateway.services.places import InvalidPcode
-    from gateway.services.reports import InvalidReport, ReportDraft, create_report
-    from gateway.services.texts import report_ack_text
+    """Check the report against the lists the person chose from, show its reference, and hand it
+    to the worker, which stores it once per session and sends the SMS acknowledgement."""
+    from gateway.services.reports import OCCURRED, report_reference
+    from menus.sources import valid_category, valid_place
     d = ctx.data
     try:
-        draft = ReportDraft(category_code=str(d["category"]), channel="ussd", language=ctx.language,
-                            adm1_pcode=d.get("adm1"), adm2_pcode=d.get("adm2"), occurred=d.get("occurred"),
-                            urgency=int(d.get("urgency", 2)), text=d.get("text") or None,
-                            anonymous=bool(d.get("anonymous")))
-        report, created = create_report(draft, ctx.contact, source_key=ctx.source_key)
-    except (KeyError, TypeError, ValueError, InvalidReport, InvalidPcode):
-        db.session.rollback()
+        draft = {"category_code": str(d["category"]), "channel": "ussd", "language": ctx.language,
+                 "adm1_pcode": d.get("adm1"), "adm2_pcode": d.get("adm2"), "occurred": d.get("occurred"),
+                 "urgency": int(d.get("urgency", 2)), "text": d.get("text") or None,
+                 "anonymous": bool(d.get("anonymous"))}
+    except (KeyError, TypeError, ValueError):
         return Transition.end("failed")
-    reference = report.reference
-    if created and ctx.contact is not None:
-        queue_sms(ctx.contact, report_ack_text(ctx.language, reference, report.anonymous),
-                  kind="ack", language=ctx.language, commit=False)
+    if not valid_category(draft["category_code"]) or not valid_place(draft["adm1_pcode"], draft["adm2_pcode"]) \
+            or draft["occurred"] not in (None, *OCCURRED) or draft["urgency"] not in (1, 2, 3):
+        return Transition.end("failed")
+    # Derived from the session: a hop replayed after Redis lost the session shows the same one.
+    reference = report_reference(ctx.source_key)
+    ctx.defer("report", source_key=ctx.source_key, reference=reference, draft=draft,
+              contact_id=ctx.state.get("contact_id"))
     ctx.discard_draft()
-    db.session.commit()
     return Transition.end("report.done", reference=reference)
 
 
 def cancel_journey(ctx) -> Transition:
     """The person gave up: forget the draft and close."""
     ctx.discard_draft()
-    db.session.commit()
     return Transition.end("cancelled")
 
 
@@ -135,30 +140,19 @@ def leave_topic(ctx) -> Transition:
 
 
 def _topic(ctx, join: bool) -> Transition:
-    from gateway.models import Topic
-    from gateway.services import subscriptions
-    topic = db.session.get(Topic, ctx.data.get("topic"))
-    if topic is None or ctx.contact is None:
+    from menus.sources import topic_name
+    name = topic_name(ctx.data.get("topic"), ctx.language)
+    if name is None or not ctx.state.get("contact_id"):
         return Transition.end("failed")
-    if join:
-        subscriptions.join(ctx.contact, topic, channel="ussd")
-    else:
-        subscriptions.leave(ctx.contact, topic)
-    db.session.commit()
-    return Transition.end("topics.joined" if join else "topics.left", topic=topic.name(ctx.language))
+    ctx.defer("topic", contact_id=ctx.state["contact_id"], topic_id=ctx.data["topic"], join=join)
+    return Transition.end("topics.joined" if join else "topics.left", topic=name)
 
 
 def request_callback(ctx) -> Transition:
-    """Open (or join) a call-back ticket for the hotline and acknowledge it by SMS."""
-    from gateway.services.messaging import queue_sms
-    from gateway.services.texts import callback_ack_text
-    from gateway.services.tickets import open_ticket
-    if ctx.contact is None:
+    """Open (or join) a call-back ticket for the hotline and acknowledge it by SMS (worker)."""
+    if not ctx.state.get("contact_id"):
         return Transition.end("failed")
-    open_ticket("callback", contact_id=ctx.contact.id, priority=2, language=ctx.language,
-                labels=["callback", "ussd"], summary="Call-back requested over USSD")
-    queue_sms(ctx.contact, callback_ack_text(ctx.language), kind="ack", language=ctx.language, commit=False)
-    db.session.commit()
+    ctx.defer("callback", contact_id=ctx.state["contact_id"], language=ctx.language)
     return Transition.end("callback.done")
 
 
@@ -176,7 +170,6 @@ def resume_draft(ctx) -> Transition:
 def discard_draft(ctx) -> Transition:
     """Start afresh: forget the draft."""
     ctx.discard_draft()
-    db.session.commit()
     return Transition.home()
 
 

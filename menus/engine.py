@@ -1,13 +1,15 @@
 """The USSD engine: a small interpreter of the journeys, one hop at a time.
 
-State per session (JSON in Redis, see gateway/services/ussd_sessions.py):
+State per session (compact JSON in Redis, see gateway/services/ussd_sessions.py):
 `screen`, `page`, `stack` (for `0` back), `data` (answers of the current journey),
 `language`, `contact_id`, `text` (the provider's accumulated text seen last), `choices`
-(the values of the list on screen) and the answers already given, by hop.
+(the values of the list on screen) and the last answer with its hop key (`key`, `last`).
 
 Inputs everywhere: a number from the screen, `0` back, `00` home (main menu), `98` next page.
 A hop does no detection, no provider call and no fan-out: one Redis read and one pipelined
-write; the database only on a session's first hop (the contact) and when something is stored.
+write. What a journey stores is handed to `workers.ussd` in that same write (`Context.defer`);
+the contact comes from a Redis cache, the database only for a number not cached (or new), for
+lists that change (activities, seats, subscriptions) and for an activity registration.
 """
 from __future__ import annotations
 
@@ -36,9 +38,10 @@ ENGINE_KEYS = (NAV_KEY, MORE_KEY, INVALID_KEY)
 class Context:
     """What sources, parameters and actions see of the hop."""
 
-    def __init__(self, engine: "Engine", state: dict, hop: UssdHop):
+    def __init__(self, engine: "Engine", state: dict, hop: UssdHop, effects: ussd_sessions.Effects | None = None):
         self.engine, self.state, self.hop = engine, state, hop
         self.menus, self.texts = engine.menus, engine.texts
+        self.effects = effects or ussd_sessions.Effects()
 
     @property
     def language(self) -> str:
@@ -61,11 +64,29 @@ class Context:
         # Groups are not needed by any journey: do not load them with the contact.
         return db.session.get(Contact, contact_id, options=[lazyload(Contact.groups)]) if contact_id else None
 
+    def defer(self, kind: str, **payload) -> None:
+        """Hand a write to `workers.ussd` (applied once, after this hop's answer)."""
+        self.effects.jobs.append({"kind": kind, **payload})
+
+    def contact_changed(self) -> None:
+        """Refresh the cached contact from this session's state (language, region, draft)."""
+        state = self.state
+        if state.get("contact_id"):
+            self.effects.phone = self.hop.phone
+            self.effects.contact = {"id": state["contact_id"], "language": state.get("language"),
+                                    "confirmed": bool(state.get("confirmed")), "adm1": state.get("adm1"),
+                                    "adm2": state.get("adm2"), "draft_in_db": bool(state.get("had_draft"))}
+
     def discard_draft(self) -> None:
-        """Forget the person's draft (in the database only if one may be there)."""
-        if self.state.get("contact_id"):
-            ussd_sessions.discard_draft(self.state["contact_id"], in_database=self.state.get("had_draft", False))
-        self.state["draft_saved"] = False
+        """Forget the person's draft: in Redis with this hop's write, in the database (only if one
+        may be there) by the worker."""
+        state = self.state
+        if state.get("contact_id"):
+            self.effects.drop_draft = True
+            if state.pop("had_draft", False):
+                self.defer("drop_draft", contact_id=state["contact_id"])
+                self.contact_changed()
+        state["draft_saved"] = False
 
 
 class Engine:
@@ -79,7 +100,11 @@ class Engine:
     def handle(self, hop: UssdHop) -> UssdReply:
         """Answer one hop. A hop already answered gets the same answer, with no side effect."""
         hop_key = hop.text if hop.accumulated else (hop.hop_key or hop.text)
-        state = ussd_sessions.load(hop.channel, hop.session_id)
+        effects = ussd_sessions.Effects()
+        if hop.text == "" or not hop.accumulated:     # probably a first hop: the contact comes along
+            state, contact = ussd_sessions.load_with_contact(hop.channel, hop.session_id, hop.phone)
+        else:
+            state, contact = ussd_sessions.load(hop.channel, hop.session_id), None
         if state is not None:
             cached = ussd_sessions.cached_reply(state, hop_key)
             if cached is not None:
@@ -88,10 +113,10 @@ class Engine:
                 return UssdReply(state["last"][0], True)
             inputs, fresh = [self._new_input(state, hop)], False
         else:
-            state, fresh = self._start(hop), True
+            state, fresh = self._start(hop, contact, effects), True
             inputs = hop.text.split("*")[:MAX_REPLAYED_INPUTS] if hop.text and hop.accumulated else \
                 ([hop.text] if hop.text else [])
-        ctx = Context(self, state, hop)
+        ctx = Context(self, state, hop, effects)
         if fresh and inputs and self._already_reported(ctx):
             inputs = []     # Redis lost this session after its report was stored: say so again
         for value in inputs:
@@ -106,15 +131,22 @@ class Engine:
         state["last"] = [reply.text, 1 if reply.end else 0]
         state["ended"] = reply.end
         ussd_sessions.remember_reply(state, hop_key, reply.text, reply.end)
-        ussd_sessions.save(hop.channel, hop.session_id, state, draft=draft)
+        ussd_sessions.save(hop.channel, hop.session_id, state, draft=draft, effects=effects)
         return reply
 
-    def _start(self, hop: UssdHop) -> dict:
-        """A new session: find (or create) the contact and pick the first screen."""
-        contact = ussd_sessions.touch_contact(hop.phone)
+    def _start(self, hop: UssdHop, contact: dict | None, effects: ussd_sessions.Effects) -> dict:
+        """A new session: the contact (cached, else found or created) and the first screen."""
+        if contact is None:
+            contact = ussd_sessions.touch_contact(hop.phone)     # marks it seen, caches it
+        else:
+            effects.seen = contact["id"]                         # applied by the worker
         language = contact["language"]
         state = {"contact_id": contact["id"], "adm1": contact["adm1"], "adm2": contact["adm2"], "text": "",
-                 "screen": "main", "page": 0, "stack": [], "data": {}, "hops": {}}
+                 "screen": "main", "page": 0, "stack": [], "data": {}}
+        if contact["confirmed"]:
+            state["confirmed"] = True
+        if contact["draft_in_db"]:
+            state["had_draft"] = True
         if contact["confirmed"] and language:
             state["language"] = language
             if ussd_sessions.has_draft(contact["id"], contact["draft_in_db"]):
@@ -208,6 +240,7 @@ class Engine:
             return ACTIONS[name](ctx, **args)
         except Exception:
             db.session.rollback()
+            ctx.effects.jobs.clear()    # nothing half-done is handed over
             log.exception("USSD action %s failed", name)
             return Transition.end("failed")
 
@@ -248,8 +281,7 @@ class Engine:
     def _drop_draft(self, ctx: Context) -> None:
         """The person left the journey on purpose: no "continue?" next time."""
         if ctx.state.pop("draft_saved", False) and ctx.state.get("contact_id"):
-            ussd_sessions.discard_draft(ctx.state["contact_id"], in_database=ctx.state.get("had_draft", False))
-            db.session.commit()
+            ctx.discard_draft()
         ctx.state.pop("draft_sig", None)
 
     def _draft(self, ctx: Context) -> dict | None:

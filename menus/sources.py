@@ -101,6 +101,29 @@ def category_name(code: str | None, language: str) -> str:
     return code or ""
 
 
+def valid_category(code: str | None) -> bool:
+    """True when `code` is an active category (as the cached list says)."""
+    return any(c == code for c, _ in _cached("categories", _categories))
+
+
+def valid_place(adm1: str | None, adm2: str | None) -> bool:
+    """True when the region is known and the department (if any) lies in it (cached lists)."""
+    areas = _cached("areas", _areas)
+    if adm1 is not None and adm1 not in areas["regions"]:
+        return False
+    if adm2 is not None:
+        return adm1 is not None and adm2 in areas["departments"].get(adm1, ())
+    return True
+
+
+def topic_name(topic_id, language: str) -> str | None:
+    """An active topic's name in `language` (French, then its code, when missing); None if unknown."""
+    for tid, code, names in _cached("topics", _topics):
+        if tid == topic_id:
+            return _named(names, language) or code
+    return None
+
+
 def categories(ctx) -> list[Item]:
     """Active report categories in their configured order."""
     return _cached(f"categories:{ctx.language}", lambda: [
@@ -178,13 +201,15 @@ def activity_detail(ctx) -> dict:
 
 
 def topic_status(ctx) -> dict:
-    """The chosen topic and whether the person follows it."""
-    from gateway.services.subscriptions import is_subscribed
-    topic = db.session.get(Topic, ctx.data.get("topic"))
-    if topic is None:
+    """The chosen topic (cached list) and whether the person follows it (one small query)."""
+    from gateway.models import Subscription
+    name = topic_name(ctx.data.get("topic"), ctx.language)
+    if name is None:
         return {"topic": "", "status": ""}
-    key = "ussd.topics.status_on" if is_subscribed(ctx.contact, topic) else "ussd.topics.status_off"
-    return {"topic": topic.name(ctx.language), "status": ctx.texts.get(key, ctx.language)}
+    following = ctx.state.get("contact_id") is not None and db.session.scalar(select(Subscription.id).where(
+        Subscription.contact_id == ctx.state["contact_id"], Subscription.topic_id == ctx.data["topic"])) is not None
+    key = "ussd.topics.status_on" if following else "ussd.topics.status_off"
+    return {"topic": name, "status": ctx.texts.get(key, ctx.language)}
 
 
 PARAMS: dict[str, Callable] = {

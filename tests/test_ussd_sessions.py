@@ -89,19 +89,64 @@ def test_replaying_the_final_hop_creates_no_duplicate(ussd, seeded, drain):
     for _ in range(3):
         phone.retry()
     assert phone.last == first
-    assert count(Report) == 1
     drain()
+    assert count(Report) == 1
     assert len(handlers.get_channel("fake").outbox(phone.phone)) == 1
 
 
-def test_final_hop_replayed_after_the_session_state_expired_creates_no_duplicate(app, ussd, seeded):
+def test_final_hop_replayed_after_the_session_state_expired_creates_no_duplicate(app, ussd, seeded, drain):
     phone = report_until_confirm(ussd("fra"), "fra")
     phone.send("1").expect("Ref:", end=True)
     reference = phone.screen.split("Ref: ")[1][:8]
+    drain()
     app.extensions["redis"].flushdb()                 # Redis lost the session
     phone.post(phone.text)                            # the provider retries the whole text
+    drain()
     assert count(Report) == 1
     assert reference in phone.screen
+
+
+def test_final_hop_replayed_before_the_worker_ran_creates_no_duplicate(app, ussd, seeded, drain):
+    """Redis lost the session state (not the queue) before the worker stored the report."""
+    phone = report_until_confirm(ussd("fra"), "fra")
+    phone.send("1").expect("Ref:", end=True)
+    reference = phone.screen.split("Ref: ")[1][:8]
+    redis = app.extensions["redis"]
+    redis.delete(*redis.keys("ussd:session:*"))
+    phone.post(phone.text)                            # the whole session replayed: handed over again
+    assert reference in phone.screen                  # the reference derives from the session
+    drain()
+    assert count(Report) == 1
+    assert db.session.scalar(select(Report.reference)) == reference
+    assert len(handlers.get_channel("fake").outbox(phone.phone)) == 1
+
+
+def test_a_write_applied_twice_stores_one_report_and_sends_one_sms(app, ussd, seeded, drain):
+    """A worker killed after its commit, before removing the item: the next one applies it again."""
+    from gateway.services.ussd_sessions import PENDING_KEY
+    phone = report_until_confirm(ussd("fra"), "fra")
+    phone.send("1").expect("Ref:", end=True)
+    redis = app.extensions["redis"]
+    items = redis.lrange(PENDING_KEY, 0, -1)
+    drain()
+    redis.rpush(PENDING_KEY, *items)
+    from workers.ussd import process_pending
+    assert process_pending() == len(items)
+    drain()
+    assert count(Report) == 1
+    assert len(handlers.get_channel("fake").outbox(phone.phone)) == 1
+
+
+def test_a_write_that_keeps_failing_goes_to_the_dead_letter_list(app, seeded, caplog):
+    import json
+    from gateway.services.ussd_sessions import PENDING_KEY
+    from workers.ussd import FAILED_KEY, process_pending
+    redis = app.extensions["redis"]
+    redis.lpush(PENDING_KEY, json.dumps({"kind": "topic", "contact_id": 999999, "topic_id": 1, "join": True}))
+    redis.lpush(PENDING_KEY, json.dumps({"kind": "nonsense"}))
+    process_pending()
+    assert redis.llen(PENDING_KEY) == 0 and redis.llen(FAILED_KEY) == 2
+    assert "dropped" in caplog.text
 
 
 def test_a_hop_for_an_unknown_session_replays_its_inputs(client, seeded):
@@ -122,19 +167,20 @@ def drop_mid_report(ussd, lang="fra"):
 
 
 @pytest.mark.parametrize("lang", ["fra", "hau", "dje"])
-def test_dropped_session_resumes_the_report(ussd, seeded, lang):
+def test_dropped_session_resumes_the_report(ussd, seeded, drain, lang):
     number = drop_mid_report(ussd, lang)
     phone = ussd(phone=number).expect(SAYS[lang]["resume"], end=False)
     phone.send("1").expect(SAYS[lang]["when"])
     phone.send("2").send("3").send("1").send("2").expect(SAYS[lang]["confirm"], "Bosso (Diffa)")
     phone.send("0").send("2").send("1").expect(SAYS[lang]["done"], end=True)   # back works too
+    drain()
     report = db.session.scalar(select(Report))
     assert (report.category_code, report.adm2_pcode, report.occurred) == ("land_water", "NE002001", "yesterday")
     assert count(UssdDraft) == 0
     ussd(phone=number).expect(SAYS[lang]["main"])    # no more "continue?"
 
 
-def test_a_draft_outlives_redis_once_the_provider_says_the_session_ended(app, ussd, client, seeded):
+def test_a_draft_outlives_redis_once_the_provider_says_the_session_ended(app, ussd, client, seeded, drain):
     phone = ussd("fra")
     phone.send("1").send("2").choose("Diffa").choose("Bosso").expect(SAYS["fra"]["when"])
     assert count(UssdDraft) == 0                      # while the session runs, the draft is in Redis
@@ -143,9 +189,12 @@ def test_a_draft_outlives_redis_once_the_provider_says_the_session_ended(app, us
     assert response.status_code == 200
     draft = db.session.scalar(select(UssdDraft))
     assert draft.screen == "report.when" and draft.data["data"]["adm2"] == "NE002001"
+    drain()                                           # the worker applied the session's writes (language)
     app.extensions["redis"].flushdb()                 # Redis restarted
     again = ussd(phone=phone.phone).expect("non termine").send("1").expect(SAYS["fra"]["when"])
     again.send("1", "1", "1", "2", "1").expect("Ref:", end=True)
+    ussd(phone=phone.phone).expect(SAYS["fra"]["main"])    # no more "continue?", even before the worker
+    drain()
     report = db.session.scalar(select(Report))
     assert (report.category_code, report.adm2_pcode) == ("land_water", "NE002001")
     assert count(UssdDraft) == 0
@@ -164,17 +213,19 @@ def test_leaving_the_report_on_purpose_keeps_no_draft(ussd, seeded):
 
 
 def test_a_draft_expires_after_the_configured_time(make_app, clock):
-    from gateway.config import SHARED_DATA
+    from gateway.config import REFERENCE_DATA
     from gateway.services.reference import load_all
     app = make_app(USSD_DRAFT_TTL=3600)
     with app.app_context():
         from tests.conftest import _empty_tables
         _empty_tables()
         app.extensions["redis"].flushdb()
-        load_all(SHARED_DATA)
+        load_all(REFERENCE_DATA)
         client = app.test_client()
         tester = UssdTester(client, new_number()).dial()
         tester.send("3", "1", "1").expect("region")
+        from gateway.queue import drain
+        drain(app)                                    # the worker writes the language chosen
         clock.shift(timedelta(minutes=59))
         UssdTester(client, tester.phone).dial().expect("non termine")
         clock.shift(timedelta(minutes=2))
@@ -197,10 +248,11 @@ def test_invalid_choice_message_is_in_the_persons_language(ussd, seeded, lang):
     ussd(lang).send("7").expect(SAYS[lang]["invalid"], SAYS[lang]["main"])
 
 
-def test_free_text_junk_is_cut_and_stored_once(ussd, seeded):
+def test_free_text_junk_is_cut_and_stored_once(ussd, seeded, drain):
     junk = "*#*" + "é€{}" * 125 + "\x00\x07"
     phone = report_until_confirm(ussd("fra"), "fra", details=junk)
     phone.send("1").expect("Ref:", end=True)
+    drain()
     report = db.session.scalar(select(Report))
     assert 0 < len(report.text) <= 480 and "\x00" not in report.text
 
@@ -242,20 +294,36 @@ def test_malformed_end_of_session_notification_is_400(client, form):
 
 # --- Privacy --------------------------------------------------------------------------------
 
-def test_logs_carry_no_number_and_no_free_text(ussd, seeded, caplog):
+def test_logs_carry_no_number_and_no_free_text(ussd, seeded, drain, caplog):
     caplog.set_level(logging.DEBUG)
     secret = "Les bandits de Mamane"
     phone = report_until_confirm(ussd("fra"), "fra", details=secret)
     phone.send("1")
+    drain()                                           # the worker's logs too
     assert phone.phone not in caplog.text and phone.phone[4:] not in caplog.text
     assert secret not in caplog.text
 
 
-def test_a_report_that_cannot_be_stored_ends_politely_and_stores_nothing(ussd, seeded, api):
+def test_a_report_that_cannot_be_stored_ends_politely_and_stores_nothing(ussd, seeded, api, drain):
     """The category was switched off by an administrator while the person was typing."""
     from gateway.models import Category
+    from menus.sources import clear_cache
     phone = report_until_confirm(ussd("fra"), "fra")
     db.session.get(Category, "land_water").active = False
     db.session.commit()
+    clear_cache()     # hops see the change once USSD_REFERENCE_CACHE_SECONDS have passed
     phone.send("1").expect("Reessayez plus tard", end=True)
+    drain()
     assert count(Report) == 0 and count(Message) == 0
+
+
+def test_a_category_switched_off_after_the_hop_checked_it_is_still_stored(ussd, seeded, drain):
+    """The person was shown a reference: the worker stores the report they were told was received."""
+    from gateway.models import Category
+    phone = report_until_confirm(ussd("fra"), "fra")
+    phone.send("1").expect("Ref:", end=True)
+    db.session.get(Category, "land_water").active = False
+    db.session.commit()
+    drain()
+    assert db.session.scalar(select(Report.category_code)) == "land_water"
+    assert len(handlers.get_channel("fake").outbox(phone.phone)) == 1

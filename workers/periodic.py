@@ -41,9 +41,12 @@ def ensure_sweep(now: datetime | None = None) -> str:
 
 
 def sweep_job() -> int:
-    """Signal unhandled inbound messages again, then schedule the next sweep (even on error)."""
+    """Signal unhandled inbound messages again, queue a job for USSD writes left over, then
+    schedule the next sweep (even on error)."""
     from workers.inbound import sweep_unhandled
+    from workers.ussd import signal_if_pending
     try:
+        signal_if_pending()
         return sweep_unhandled()
     finally:
         ensure_sweep()

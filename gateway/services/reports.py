@@ -42,18 +42,44 @@ def _occurred_on(occurred: str | None, today: date) -> date | None:
     return {"today": today, "yesterday": today - timedelta(days=1)}.get(occurred or "")
 
 
-def create_report(draft: ReportDraft, contact: Contact | None, source_key: str | None = None) -> tuple[Report, bool]:
+def report_reference(source_key: str) -> str:
+    """The reference a USSD session's report gets, derived from its `source_key` with a keyed
+    hash (unguessable, and the same however often the final hop is replayed).
+
+    Shown on screen before the worker stores the report, so not checked against the table then:
+    with N reports stored, a clash has probability N / 24**6 (1 in ~1,900 at 100,000 reports).
+    On a clash `create_report` stores the report under a fresh random reference, and the SMS
+    acknowledgement (sent from the stored report) carries that one.
+    """
+    import hmac
+    from hashlib import sha256
+    from gateway.crypto import _keys
+    from gateway.services.references import ALPHABET
+    number = int.from_bytes(hmac.new(_keys().lookup, b"report-reference:" + source_key.encode(), sha256)
+                            .digest()[:8], "big")
+    chars = []
+    for _ in range(6):
+        number, index = divmod(number, len(ALPHABET))
+        chars.append(ALPHABET[index])
+    return "R-" + "".join(chars)
+
+
+def create_report(draft: ReportDraft, contact: Contact | None, source_key: str | None = None,
+                  reference: str | None = None, accept_inactive: bool = False) -> tuple[Report, bool]:
     """Store a report once per `source_key` (USSD session, inbound message). Returns (report, created).
 
     Anonymous reports are stored without any link to the contact. Urgent reports and urgent
-    categories open a hotline ticket. Does not commit.
+    categories open a hotline ticket. Does not commit. `reference`: the one already shown to
+    the person (used unless another report holds it, see `report_reference`).
+    `accept_inactive`: the category was checked when the person chose it (USSD, from a list at
+    most USSD_REFERENCE_CACHE_SECONDS old); store it even if switched off since.
     """
     if source_key:
         existing = db.session.scalar(select(Report).where(Report.source_key == source_key))
         if existing is not None:
             return existing, False
     category = db.session.get(Category, draft.category_code)
-    if category is None or not category.active:
+    if category is None or not (category.active or accept_inactive):
         raise InvalidReport(f"unknown category {draft.category_code!r}")
     if draft.occurred is not None and draft.occurred not in OCCURRED:
         raise InvalidReport(f"occurred must be one of {', '.join(OCCURRED)}")
@@ -69,9 +95,9 @@ def create_report(draft: ReportDraft, contact: Contact | None, source_key: str |
     from zoneinfo import ZoneInfo
     today = utcnow().astimezone(ZoneInfo("Africa/Niamey")).date()
     urgent = draft.urgency == URGENT or category.urgent_by_default
-    for _attempt in range(5):
+    for attempt in range(5):
         report = Report(
-            reference=new_reference("R"), source_key=source_key, category_code=category.code,
+            reference=reference if reference and attempt == 0 else new_reference("R"), source_key=source_key, category_code=category.code,
             contact_id=None if draft.anonymous or contact is None else contact.id,
             anonymous=draft.anonymous, adm1_pcode=adm1.pcode if adm1 else None,
             adm2_pcode=adm2.pcode if adm2 else None, adm3_pcode=draft.adm3_pcode,

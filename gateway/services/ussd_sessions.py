@@ -1,14 +1,20 @@
 """USSD session state in Redis, per-hop idempotency, resumable drafts, the session log.
 
-Live state is one JSON value per session in Redis with a TTL (USSD_SESSION_TTL): one GET and one
-SET per hop. The answers already given are kept inside it by the hop's key (the accumulated
-`text`), so a retried hop gets the same answer and repeats no side effect. Drafts of journeys
-that must survive a dropped session live USSD_DRAFT_TTL (default 24 h) in Redis, and in
-`ussd_drafts` once the provider says the session ended unfinished.
+Live state is one compact JSON value per session in Redis with a TTL (USSD_SESSION_TTL): one GET
+and one pipelined write per hop. The last answer is kept inside it with its hop key (the
+accumulated `text`), so a retried hop gets the same answer and repeats no side effect (providers
+retry the hop they are waiting for, never an older one). Drafts of journeys that must survive a
+dropped session live USSD_DRAFT_TTL (default 24 h) in Redis, and in `ussd_drafts` once the
+provider says the session ended unfinished.
+
+The database is not on the hop path: what a hop stores (reports, subscriptions, call-backs, a
+language or region) is handed to `workers.ussd` in the same pipeline as the state (see
+`save`), and the contact dialling is cached in Redis (`touch_contact`).
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
@@ -17,8 +23,13 @@ from sqlalchemy import delete, select, update
 from gateway.extensions import db
 from gateway.models import UssdDraft, UssdSession, utcnow
 
-# Providers retry the hop they are waiting for; a few recent answers are plenty.
-MAX_REMEMBERED_HOPS = 4
+# Writes handed to `workers.ussd.process_pending` (JSON items, oldest at the tail), the flag
+# that says a job to take them is queued, and the contacts seen (contact id -> last seen, epoch).
+PENDING_KEY = "murya:ussd:pending"
+SIGNAL_KEY = "murya:ussd:signalled"
+SEEN_KEY = "murya:ussd:seen"
+SIGNAL_TTL = 30          # a queued job lost with its flag is replaced after this many seconds
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _key(channel: str, session_id: str) -> str:
@@ -35,35 +46,78 @@ def load(channel: str, session_id: str) -> dict | None:
     return json.loads(raw) if raw else None
 
 
-def save(channel: str, session_id: str, state: dict, draft: dict | None = None) -> None:
-    """Store the session's state, renewing its TTL; with `draft`, the contact's draft too.
+def load_with_contact(channel: str, session_id: str, e164: str) -> tuple[dict | None, dict | None]:
+    """(state, cached contact) in one round trip, for a hop that is probably a session's first."""
+    pipe = _redis().pipeline(transaction=False)
+    pipe.get(_key(channel, session_id))
+    pipe.get(_contact_key(e164))
+    raw, contact = pipe.execute()
+    return (json.loads(raw) if raw else None), (json.loads(contact) if contact else None)
 
-    One round trip: the draft rides in the same pipeline as the state.
+
+@dataclass
+class Effects:
+    """What a hop changes besides its state, all written in the state's pipeline."""
+
+    jobs: list = field(default_factory=list)      # items for workers.ussd (see `defer`)
+    contact: dict | None = None                   # the cached contact, updated (language, region)
+    phone: str | None = None                      # whose cached contact that is
+    drop_draft: bool = False                      # forget the contact's draft in Redis
+    seen: int | None = None                       # contact id to mark seen (first hop)
+
+
+def save(channel: str, session_id: str, state: dict, draft: dict | None = None,
+         effects: Effects | None = None) -> None:
+    """Store the session's state, renewing its TTL; with `draft`, the contact's draft too; with
+    `effects`, the writes handed to the workers, the contact cache and the draft's removal.
+
+    One round trip, plus one RQ enqueue when writes were handed over and no job was queued yet.
     """
     config = current_app.config
     pipe = _redis().pipeline(transaction=False)
-    pipe.set(_key(channel, session_id), json.dumps(state, separators=(",", ":")),
-             ex=int(config.get("USSD_SESSION_TTL") or 300))
-    if draft is not None and state.get("contact_id"):
+    pipe.set(_key(channel, session_id), _dumps(state), ex=int(config.get("USSD_SESSION_TTL") or 300))
+    contact_id = state.get("contact_id")
+    signal_at = None
+    if effects is not None:
+        if effects.drop_draft and contact_id:
+            pipe.delete(_draft_key(contact_id))
+        if effects.contact is not None and effects.phone:
+            pipe.set(_contact_key(effects.phone), _dumps(effects.contact), ex=_contact_ttl())
+        if effects.seen:
+            # Coalesced per contact: the worker applies `last_seen_at` (retention needs it).
+            pipe.zadd(SEEN_KEY, {str(effects.seen): int(utcnow().timestamp())})
+        if effects.jobs:
+            pipe.lpush(PENDING_KEY, *(_dumps(job) for job in effects.jobs))
+            signal_at = len(pipe)
+            pipe.set(SIGNAL_KEY, 1, nx=True, ex=SIGNAL_TTL)
+    if draft is not None and contact_id:
         ttl = int(config.get("USSD_DRAFT_TTL") or 86400)
         # The expiry also travels inside: the app's clock decides, whatever Redis's says.
         draft = {**draft, "expires": utcnow().timestamp() + ttl}
-        pipe.set(_draft_key(state["contact_id"]), json.dumps(draft, separators=(",", ":")), ex=ttl)
-    pipe.execute()
+        pipe.set(_draft_key(contact_id), _dumps(draft), ex=ttl)
+    results = pipe.execute()
+    if signal_at is not None and results[signal_at]:
+        signal_pending()
+
+
+def signal_pending() -> None:
+    """Queue the job that applies handed-over writes (the caller saw no job queued)."""
+    from gateway import queue
+    from workers.ussd import PENDING_RETRY, process_pending
+    queue.enqueue(process_pending, queue="high", retry=PENDING_RETRY)
 
 
 def cached_reply(state: dict, hop_key: str) -> tuple[str, bool] | None:
     """The answer already given to this hop, as (text, end), or None."""
-    hit = state.get("hops", {}).get(hop_key)
-    return (hit[0], bool(hit[1])) if hit else None
+    if state.get("key") == hop_key and state.get("last"):
+        text, end = state["last"]
+        return text, bool(end)
+    return None
 
 
 def remember_reply(state: dict, hop_key: str, text: str, end: bool) -> None:
-    """Keep the answer to this hop for retries (the oldest are forgotten past a bound)."""
-    hops = state.setdefault("hops", {})
-    hops[hop_key] = [text, 1 if end else 0]
-    while len(hops) > MAX_REMEMBERED_HOPS:
-        hops.pop(next(iter(hops)))
+    """Keep the answer to this hop for a retry (only the last: providers retry no older hop)."""
+    state["key"], state["last"] = hop_key, [text, 1 if end else 0]
 
 
 def _autocommit():
@@ -71,12 +125,31 @@ def _autocommit():
     return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
+def _contact_key(e164: str) -> str:
+    from gateway import crypto
+    return f"ussd:contact:{crypto.lookup_hash(e164)}"
+
+
+def _contact_ttl() -> int:
+    return int(current_app.config.get("USSD_CONTACT_CACHE_TTL") or 3600)
+
+
+def cache_contact(e164: str, contact: dict) -> None:
+    """Keep what `touch_contact` found for USSD_CONTACT_CACHE_TTL (default 1 h)."""
+    _redis().set(_contact_key(e164), _dumps(contact), ex=_contact_ttl())
+
+
+def forget_contact(e164: str) -> None:
+    """Drop the cached contact (its draft or settings changed outside a hop)."""
+    _redis().delete(_contact_key(e164))
+
+
 def touch_contact(e164: str) -> dict:
     """The contact dialling (`id`, `language`, `confirmed`, `adm1`, `adm2`, `draft_in_db`), created if
-    new; marks it seen.
+    new; marks it seen and caches it (keyed by the number's keyed hash, see `load_with_contact`).
 
-    A known number costs one statement and one round trip (UPDATE … RETURNING, autocommit): the
-    first hop of a session stays cheap.
+    Only a number not cached comes here: a known one costs one statement and one round trip
+    (UPDATE … RETURNING, autocommit), a new one is created.
     """
     from sqlalchemy import exists
     from gateway import crypto
@@ -94,10 +167,13 @@ def touch_contact(e164: str) -> dict:
     if row is None:
         contact, _ = get_or_create(e164)
         db.session.commit()
-        return {"id": contact.id, "language": contact.language, "confirmed": bool(contact.language_confirmed),
-                "adm1": contact.adm1_pcode, "adm2": contact.adm2_pcode, "draft_in_db": False}
-    return {"id": row[0], "language": row[1], "confirmed": bool(row[2]), "adm1": row[3], "adm2": row[4],
-            "draft_in_db": bool(row[5])}
+        found = {"id": contact.id, "language": contact.language, "confirmed": bool(contact.language_confirmed),
+                 "adm1": contact.adm1_pcode, "adm2": contact.adm2_pcode, "draft_in_db": False}
+    else:
+        found = {"id": row[0], "language": row[1], "confirmed": bool(row[2]), "adm1": row[3], "adm2": row[4],
+                 "draft_in_db": bool(row[5])}
+    cache_contact(e164, found)
+    return found
 
 
 def update_contact(contact_id: int, **values) -> None:
@@ -198,6 +274,6 @@ def record_end(end) -> UssdSession:
     row.ended_at = utcnow()
     if end.duration_ms:
         row.started_at = row.ended_at - timedelta(milliseconds=end.duration_ms)
-    if contact is not None:
-        persist_draft(contact.id, end.session_id)
+    if contact is not None and persist_draft(contact.id, end.session_id):
+        forget_contact(end.phone)     # its cached `draft_in_db` is now wrong
     return row
