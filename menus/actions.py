@@ -86,6 +86,9 @@ def submit_report(ctx) -> Transition:
     ctx.defer("report", source_key=ctx.source_key, reference=reference, draft=draft,
               contact_id=ctx.state.get("contact_id"))
     ctx.discard_draft()
+    if draft["anonymous"]:
+        ctx.state["anonymous_report"] = True    # the session log then keeps no contact
+        return Transition.end("report.done_anonymous", reference=reference)
     return Transition.end("report.done", reference=reference)
 
 
@@ -183,7 +186,7 @@ ACTIONS: dict[str, Callable] = {
 # Screens each action may lead to, so `menus check` can refuse a journey set that lacks one.
 ACTION_TARGETS: dict[str, tuple[str, ...]] = {
     "set_language": ("main",), "start_activities": ("activities.list", "activities.region"),
-    "set_region": ("activities.list",), "submit_report": ("report.done", "failed"),
+    "set_region": ("activities.list",), "submit_report": ("report.done", "report.done_anonymous", "failed"),
     "cancel_journey": ("cancelled",),
     "register_activity": ("activities.registered", "activities.waitlisted", "activities.already",
                           "activities.closed"),

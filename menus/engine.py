@@ -163,10 +163,14 @@ class Engine:
         """True (and the closing screen set) when this session's report exists already."""
         from sqlalchemy import select
         from gateway.models import Report
-        reference = db.session.scalar(select(Report.reference).where(Report.source_key == ctx.source_key))
-        if reference is None:
+        from gateway.services.reports import stored_source_key
+        keys = [ctx.source_key, stored_source_key(ctx.source_key, anonymous=True)]
+        found = db.session.execute(select(Report.reference, Report.anonymous)
+                                   .where(Report.source_key.in_(keys))).first()
+        if found is None:
             return False
-        ctx.state.update(screen="report.done", end_params={"reference": reference})
+        screen = "report.done_anonymous" if found.anonymous else "report.done"
+        ctx.state.update(screen=screen, end_params={"reference": found.reference})
         return True
 
     @staticmethod

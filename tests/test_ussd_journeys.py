@@ -145,13 +145,30 @@ def test_report_journey_stores_the_report_and_sends_its_reference(ussd, seeded, 
     assert f"R-{reference}" in sms and SAYS[lang]["sms"] in sms
 
 
-def test_anonymous_report_keeps_no_link_to_the_person(ussd, seeded, drain):
+def test_anonymous_report_keeps_no_link_to_the_person(ussd, seeded, drain, client):
+    from gateway.models import Message, UssdSession
     phone = report_until_confirm(ussd("fra"), "fra", anonymous=True)
-    phone.send("1").expect("Ref:", end=True)
+    screen = phone.send("1").expect("anonyme", end=True).expect("Pas de SMS").screen
+    reference = screen.split("ref: ")[1].split()[0]
+    client.post("/ussd/africastalking/events", data={"sessionId": phone.session_id, "phoneNumber": phone.phone,
+                                                     "status": "Success", "hopsCount": "10"})
     drain()
     report = db.session.scalar(select(Report))
     assert report.anonymous is True and report.contact_id is None and report.text is None
-    assert "anonyme" in outbox(phone.phone)[0]
+    assert report.reference == reference
+    # Nothing ties the report to the person: no SMS row, no plain session id, no exact time,
+    # no contact on the session log.
+    assert outbox(phone.phone) == [] and db.session.scalars(select(Message)).all() == []
+    assert phone.session_id not in report.source_key and report.source_key.startswith("anon:")
+    assert (report.created_at.minute, report.created_at.second) == (0, 0)
+    assert db.session.scalar(select(UssdSession)).contact_id is None
+    # A final hop replayed after Redis lost the session finds the report and says it again.
+    redis = client.application.extensions["redis"]
+    redis.flushdb()
+    phone.post(phone.text)
+    assert "anonyme" in phone.screen and reference in phone.screen
+    drain()
+    assert db.session.query(Report).count() == 1
 
 
 def test_urgent_report_opens_a_hotline_ticket(ussd, seeded, drain):

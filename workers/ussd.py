@@ -147,8 +147,9 @@ def _report(item: dict) -> None:
         raise Permanent(str(exc)) from exc
     if report.reference != item.get("reference") and created:
         log.warning("USSD report reference clashed; the SMS acknowledgement carries the stored one")
-    if created and contact is not None:
-        queue_sms(contact, report_ack_text(draft.language, report.reference, report.anonymous),
+    # Anonymous reports are acknowledged on screen only (see menus/journeys/report.yaml).
+    if created and contact is not None and not report.anonymous:
+        queue_sms(contact, report_ack_text(draft.language, report.reference),
                   kind="ack", language=draft.language, commit=False)
 
 

@@ -64,6 +64,15 @@ def report_reference(source_key: str) -> str:
     return "R-" + "".join(chars)
 
 
+def stored_source_key(source_key: str, anonymous: bool) -> str:
+    """The idempotency key as stored. For anonymous reports a keyed hash: the plain key names the
+    USSD session or SMS, which other tables tie to the person."""
+    if not anonymous:
+        return source_key
+    from gateway.crypto import lookup_hash
+    return "anon:" + lookup_hash("anonymous-report:" + source_key)[:48]
+
+
 def create_report(draft: ReportDraft, contact: Contact | None, source_key: str | None = None,
                   reference: str | None = None, accept_inactive: bool = False) -> tuple[Report, bool]:
     """Store a report once per `source_key` (USSD session, inbound message). Returns (report, created).
@@ -75,6 +84,7 @@ def create_report(draft: ReportDraft, contact: Contact | None, source_key: str |
     most USSD_REFERENCE_CACHE_SECONDS old); store it even if switched off since.
     """
     if source_key:
+        source_key = stored_source_key(source_key, draft.anonymous)
         existing = db.session.scalar(select(Report).where(Report.source_key == source_key))
         if existing is not None:
             return existing, False
@@ -104,6 +114,10 @@ def create_report(draft: ReportDraft, contact: Contact | None, source_key: str |
             occurred=draft.occurred, occurred_on=_occurred_on(draft.occurred, today),
             urgency=draft.urgency, urgent=urgent, text=(draft.text or None), language=draft.language,
             channel=draft.channel, sensitive=category.sensitive)
+        if draft.anonymous:
+            # To the hour only: an exact time could be matched with the person's other traces
+            # (last seen, session log) and undo the anonymity.
+            report.created_at = utcnow().replace(minute=0, second=0, microsecond=0)
         try:
             with db.session.begin_nested():
                 db.session.add(report)

@@ -264,7 +264,9 @@ def record_end(end) -> UssdSession:
         db.session.add(row)
     row.service_code = (end.service_code or "")[:40] or None
     row.network_code = (end.network_code or "")[:20] or None
-    row.contact_id = contact.id if contact is not None else row.contact_id
+    # A session that made an anonymous report is logged without the person.
+    anonymous = bool(state.get("anonymous_report"))
+    row.contact_id = None if anonymous else (contact.id if contact is not None else row.contact_id)
     row.status = end.status.lower()[:20]
     row.hops = end.hops or row.hops or 0
     row.duration_ms = end.duration_ms
