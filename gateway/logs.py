@@ -44,6 +44,8 @@ def install_redaction(app: Flask | None = None) -> None:
         handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+    # Alembic announces each of its plugins at import time: noise on every command.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     for handler in root.handlers:
         if not isinstance(handler.formatter, RedactingFormatter):
             fmt = handler.formatter._fmt if handler.formatter else "%(levelname)s %(name)s %(message)s"
