@@ -103,7 +103,7 @@ def _post_hop(app, session_id: str, phone: str, text: str) -> str:
 def _show(body: str) -> None:
     click.echo("-" * 32)
     click.echo(body[4:])
-    click.echo(f"-" * 32 + f" [{body[:3]}, {len(body) - 4} chars]")
+    click.echo("-" * 32 + f" [{body[:3]}, {len(body) - 4} chars]")
 
 
 @ussd_group.command("simulate")

@@ -1,7 +1,6 @@
 """Migrations, phone numbers, encryption at rest, audit, logs."""
 from __future__ import annotations
 
-import json
 import logging
 
 import pytest

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from gateway.api import bp
 from gateway.api.auth import require_role
 from gateway.api.openapi import document, query
-from gateway.api.pagination import page, parse_since
+from gateway.api.pagination import page, parse_since, where_choice
 from gateway.errors import APIError
 from gateway.extensions import db
 from gateway.models import Activity
@@ -73,11 +73,7 @@ document("/activities/{id}/registrations", "get",
 def list_activities():
     """Activities, filtered by status, region and start time."""
     stmt = select(Activity)
-    status = request.args.get("status")
-    if status:
-        if status not in ACTIVITY_STATUSES:
-            raise APIError(400, "invalid_parameter", f"status must be one of {', '.join(ACTIVITY_STATUSES)}")
-        stmt = stmt.where(Activity.status == status)
+    stmt = where_choice(stmt, Activity.status, "status", ACTIVITY_STATUSES)
     if request.args.get("region"):
         try:
             stmt = stmt.where(Activity.adm1_pcode == canonical_pcode(request.args["region"]))

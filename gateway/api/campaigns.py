@@ -9,7 +9,7 @@ from sqlalchemy import select
 from gateway.api import bp
 from gateway.api.auth import require_role
 from gateway.api.openapi import document, query
-from gateway.api.pagination import page
+from gateway.api.pagination import page, where_choice
 from gateway.errors import APIError
 from gateway.models import Campaign
 from gateway.models.campaigns import CAMPAIGN_STATUSES
@@ -83,11 +83,7 @@ document("/campaigns/{id}/test-send", "post", "Send the campaign's text to one n
 def list_campaigns():
     """Campaigns, newest first, optionally by status."""
     stmt = select(Campaign)
-    status = request.args.get("status")
-    if status:
-        if status not in CAMPAIGN_STATUSES:
-            raise APIError(400, "invalid_parameter", f"status must be one of {', '.join(CAMPAIGN_STATUSES)}")
-        stmt = stmt.where(Campaign.status == status)
+    stmt = where_choice(stmt, Campaign.status, "status", CAMPAIGN_STATUSES)
     return page(stmt, Campaign.id, serialize_campaign, "api.list_campaigns")
 
 

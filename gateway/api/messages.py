@@ -1,14 +1,13 @@
 """GET /api/v1/messages: SMS in and out, newest first, never with a phone number."""
 from __future__ import annotations
 
-from flask import g, request
+from flask import g
 from sqlalchemy import select
 
 from gateway.api import bp
 from gateway.api.auth import TEXT_ROLES, require_role
 from gateway.api.openapi import document, query
-from gateway.api.pagination import page, parse_since
-from gateway.errors import APIError
+from gateway.api.pagination import page, parse_since, where_choice
 from gateway.extensions import db
 from gateway.models import Category, Contact, FlagRule, Message
 from gateway.models.messages import OUT_STATUSES
@@ -63,16 +62,8 @@ document("/messages", "get", "List SMS messages in and out, newest first", param
 def list_messages():
     """Messages filtered by direction, status and since."""
     stmt = select(Message)
-    direction = request.args.get("direction")
-    if direction:
-        if direction not in ("in", "out"):
-            raise APIError(400, "invalid_parameter", "direction must be in or out")
-        stmt = stmt.where(Message.direction == direction)
-    status = request.args.get("status")
-    if status:
-        if status not in STATUSES:
-            raise APIError(400, "invalid_parameter", f"status must be one of {', '.join(STATUSES)}")
-        stmt = stmt.where(Message.status == status)
+    stmt = where_choice(stmt, Message.direction, "direction", ("in", "out"))
+    stmt = where_choice(stmt, Message.status, "status", STATUSES)
     since = parse_since()
     if since:
         stmt = stmt.where(Message.created_at >= since)

@@ -33,6 +33,16 @@ def parse_int(name: str) -> int | None:
         raise APIError(400, "invalid_parameter", f"{name} must be an integer") from None
 
 
+def where_choice(stmt, column, name: str, allowed):
+    """Filter `stmt` on `column` by query parameter `name`, which must be one of `allowed`."""
+    value = request.args.get(name)
+    if not value:
+        return stmt
+    if value not in allowed:
+        raise APIError(400, "invalid_parameter", f"{name} must be one of {', '.join(allowed)}")
+    return stmt.where(column == value)
+
+
 def parse_since(name: str = "since") -> datetime | None:
     """An optional ISO 8601 time (naive means UTC)."""
     raw = request.args.get(name)

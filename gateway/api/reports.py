@@ -7,7 +7,7 @@ from sqlalchemy import select
 from gateway.api import bp
 from gateway.api.auth import require_role
 from gateway.api.openapi import document, query
-from gateway.api.pagination import page, parse_since
+from gateway.api.pagination import page, parse_since, where_choice
 from gateway.errors import APIError
 from gateway.models import Category, Report
 from gateway.models.reports import REPORT_STATUSES
@@ -49,10 +49,7 @@ def list_reports():
             raise APIError(400, "invalid_parameter", str(exc)) from None
     if request.args.get("category"):
         stmt = stmt.where(Report.category_code == request.args["category"])
-    if request.args.get("status"):
-        if request.args["status"] not in REPORT_STATUSES:
-            raise APIError(400, "invalid_parameter", f"status must be one of {', '.join(REPORT_STATUSES)}")
-        stmt = stmt.where(Report.status == request.args["status"])
+    stmt = where_choice(stmt, Report.status, "status", REPORT_STATUSES)
     if not g.sensitive_access:
         stmt = stmt.join(Category).where(Category.sensitive.is_(False))
     return page(stmt, Report.id, serialize_report, "api.list_reports")
