@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from gateway.config import BaseConfig, ConfigError, load_config
+from gateway.sessions import CookielessFastSessionInterface
 
 
 def create_app(config: BaseConfig | dict | None = None) -> Flask:
@@ -19,6 +20,7 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
             setattr(config, key, value)
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config)
+    app.session_interface = CookielessFastSessionInterface()
     register_logging(app)
     register_extensions(app)
     register_channels(app)

@@ -35,11 +35,12 @@ class Item(NamedTuple):
     label: str
 
 
-def _cached(name: str, loader: Callable[[], object]):
-    """`loader()`'s result, kept per app for USSD_REFERENCE_CACHE_SECONDS."""
+def _cached(name: str, loader: Callable[[], object], setting: str = "USSD_REFERENCE_CACHE_SECONDS",
+            default: float = 60):
+    """`loader()`'s result, kept per app for `setting` seconds (USSD_REFERENCE_CACHE_SECONDS)."""
     app = current_app._get_current_object()
     cache = app.extensions.setdefault("ussd_reference_cache", {})
-    ttl = float(app.config.get("USSD_REFERENCE_CACHE_SECONDS", 60))
+    ttl = float(app.config.get(setting, default))
     hit = cache.get(name)
     now = time.monotonic()
     if hit is not None and now - hit[0] < ttl:
@@ -149,16 +150,26 @@ def when(activity: Activity) -> str:
     return activity.starts_at.astimezone(NIAMEY).strftime("%d/%m %Hh%M")
 
 
-def activities(ctx) -> list[Item]:
-    """Open activities for the person's region (their department's first), with their date."""
+# Lists that change (open activities, free seats) are kept only a few seconds per process
+# (USSD_ACTIVITY_CACHE_SECONDS, default 5 s): a registration itself always checks the database.
+ACTIVITY_CACHE = ("USSD_ACTIVITY_CACHE_SECONDS", 5)
+
+
+def _open_activity_items(region: str | None, department: str | None) -> list[Item]:
     from gateway.services.activities import open_activities
-    region = ctx.data.get("adm1") or ctx.state.get("adm1")
-    department = ctx.state.get("adm2") if ctx.state.get("adm1") == region else None
     items = []
     for a in open_activities(region, department):
         date = a.starts_at.astimezone(NIAMEY).strftime("%d/%m")
         items.append(Item(a.id, f"{label(a.name, LABEL_MAX - len(date) - 1)} {date}"))
     return items
+
+
+def activities(ctx) -> list[Item]:
+    """Open activities for the person's region (their department's first), with their date."""
+    region = ctx.data.get("adm1") or ctx.state.get("adm1")
+    department = ctx.state.get("adm2") if ctx.state.get("adm1") == region else None
+    return _cached(f"activities:{region}:{department}", lambda: _open_activity_items(region, department),
+                   *ACTIVITY_CACHE)
 
 
 def topics(ctx) -> list[Item]:
@@ -189,14 +200,23 @@ def report_summary(ctx) -> dict:
 
 def activity_detail(ctx) -> dict:
     """Name, date, place and free seats of the chosen activity."""
-    from gateway.services.activities import confirmed_count
-    activity = db.session.get(Activity, ctx.data.get("activity"))
-    if activity is None:
+    activity_id = ctx.data.get("activity")
+    detail = _cached(f"activity:{activity_id}", lambda: _activity_detail(activity_id), *ACTIVITY_CACHE)
+    if detail is None:
         return {"name": "", "date": "", "place": "", "seats": ""}
-    if activity.capacity:
-        seats = str(max(activity.capacity - confirmed_count(activity), 0))
-    else:
+    seats = detail["seats"]
+    if seats is None:
         seats = ctx.texts.get("ussd.activities.unlimited", ctx.language)
+    return {**detail, "seats": seats}
+
+
+def _activity_detail(activity_id) -> dict | None:
+    """An activity's name, date, place and free seats (None: unlimited); None when unknown."""
+    from gateway.services.activities import confirmed_count
+    activity = db.session.get(Activity, activity_id) if activity_id is not None else None
+    if activity is None:
+        return None
+    seats = str(max(activity.capacity - confirmed_count(activity), 0)) if activity.capacity else None
     return {"name": activity.name, "date": when(activity), "place": activity.place or "", "seats": seats}
 
 

@@ -48,10 +48,7 @@ def load(channel: str, session_id: str) -> dict | None:
 
 def load_with_contact(channel: str, session_id: str, e164: str) -> tuple[dict | None, dict | None]:
     """(state, cached contact) in one round trip, for a hop that is probably a session's first."""
-    pipe = _redis().pipeline(transaction=False)
-    pipe.get(_key(channel, session_id))
-    pipe.get(_contact_key(e164))
-    raw, contact = pipe.execute()
+    raw, contact = _redis().mget(_key(channel, session_id), _contact_key(e164))
     return (json.loads(raw) if raw else None), (json.loads(contact) if contact else None)
 
 
@@ -74,9 +71,16 @@ def save(channel: str, session_id: str, state: dict, draft: dict | None = None,
     One round trip, plus one RQ enqueue when writes were handed over and no job was queued yet.
     """
     config = current_app.config
-    pipe = _redis().pipeline(transaction=False)
-    pipe.set(_key(channel, session_id), _dumps(state), ex=int(config.get("USSD_SESSION_TTL") or 300))
+    redis = _redis()
+    session_ttl = int(config.get("USSD_SESSION_TTL") or 300)
     contact_id = state.get("contact_id")
+    if draft is None and (effects is None or not (effects.drop_draft or effects.contact is not None
+                                                  or effects.seen or effects.jobs)):
+        # Only the state to write (most hops): one plain command, no pipeline machinery.
+        redis.set(_key(channel, session_id), _dumps(state), ex=session_ttl)
+        return
+    pipe = redis.pipeline(transaction=False)
+    pipe.set(_key(channel, session_id), _dumps(state), ex=session_ttl)
     signal_at = None
     if effects is not None:
         if effects.drop_draft and contact_id:
