@@ -196,6 +196,13 @@ def api(app, client):
     return Api()
 
 
+def csrf(client) -> str:
+    """The console form token of `client`'s session (the login page renders it)."""
+    import re
+    page = client.get("/console/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
 @pytest.fixture
 def login(app, client):
     """Console sign-in: `login("operator")` creates the user and signs the client in."""
@@ -209,7 +216,8 @@ def login(app, client):
             user.set_password("correct horse")
             db.session.add(user)
             db.session.commit()
-        response = client.post("/console/login", data={"email": email, "password": "correct horse"})
+        response = client.post("/console/login", data={"email": email, "password": "correct horse",
+                                                        "csrf_token": csrf(client)})
         assert response.status_code == 302, response.data
         return user
     return sign_in

@@ -137,17 +137,24 @@ def test_users_create_and_console_login(runner, client):
                                  "--password", "s3cret-pass"])
     assert result.exit_code == 0, result.output
     assert client.get("/console/").status_code == 302
-    bad = client.post("/console/login", data={"email": "op@example.org", "password": "wrong"})
+    from tests.conftest import csrf
+    forged = client.post("/console/login", data={"email": "op@example.org", "password": "s3cret-pass"})
+    assert forged.status_code == 403                  # no form token: refused, not signed in
+    assert client.get("/console/").status_code == 302
+    bad = client.post("/console/login", data={"email": "op@example.org", "password": "wrong",
+                                              "csrf_token": csrf(client)})
     assert bad.status_code == 200 and b"Wrong e-mail or password" in bad.data
-    good = client.post("/console/login", data={"email": "op@example.org", "password": "s3cret-pass"})
+    good = client.post("/console/login", data={"email": "op@example.org", "password": "s3cret-pass",
+                                               "csrf_token": csrf(client)})
     assert good.status_code == 302
     assert client.get("/console/").status_code == 200
 
 
 def test_login_never_redirects_off_site(client, login):
     login("viewer")
+    from tests.conftest import csrf
     response = client.post("/console/login?next=//evil.example/x",
-                           data={"email": "viewer@example.org", "password": "correct horse"})
+                           data={"email": "viewer@example.org", "password": "correct horse", "csrf_token": csrf(client)})
     assert response.headers["Location"] == "/console/"
 
 

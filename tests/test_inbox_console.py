@@ -11,6 +11,7 @@ from gateway.extensions import db
 from gateway.models import Activity, AuditEntry, CannedReply, Contact, Ticket, User
 from tests.factories import ReportFactory
 from tests.inbox_support import NUMBER, canned, flagged_ticket, report_ticket
+from tests.conftest import csrf
 
 
 def csrf(client) -> str:
@@ -37,7 +38,7 @@ def test_inbox_lists_open_tickets_with_holder(client, login, seeded):
     post(client, f"/console/inbox/{ticket.id}/claim")
     assert "you" in client.get("/console/inbox").get_data(as_text=True)
     # Another operator sees who holds it.
-    client.post("/console/logout")
+    client.post("/console/logout", data={"csrf_token": csrf(client)})
     login("operator", email="other@example.org")
     assert "Operator" in client.get("/console/inbox").get_data(as_text=True)
 
@@ -58,7 +59,7 @@ def test_sensitive_tickets_hidden_from_uncleared_operators(client, login, seeded
     login("operator")
     assert f"T-{ticket.id}" not in client.get("/console/inbox").get_data(as_text=True)
     assert client.get(f"/console/inbox/{ticket.id}").status_code == 404
-    client.post("/console/logout")
+    client.post("/console/logout", data={"csrf_token": csrf(client)})
     login("operator", email="cleared@example.org", sensitive=True)
     assert client.get(f"/console/inbox/{ticket.id}").status_code == 200
 
@@ -117,7 +118,7 @@ def test_only_admins_reveal_the_number_and_it_is_audited(client, login, seeded):
     page = client.get(f"/console/inbox/{ticket.id}").get_data(as_text=True)
     assert "Reveal number" not in page
     assert NUMBER not in post(client, f"/console/inbox/{ticket.id}/reveal", follow_redirects=True).get_data(as_text=True)
-    client.post("/console/logout")
+    client.post("/console/logout", data={"csrf_token": csrf(client)})
     admin = login("admin")
     assert "Reveal number" in client.get(f"/console/inbox/{ticket.id}").get_data(as_text=True)
     shown = post(client, f"/console/inbox/{ticket.id}/reveal")
@@ -138,7 +139,7 @@ def test_reports_page_charts_map_and_text_by_role(client, login, seeded):
         assert marker in html
     assert 'data-region="Diffa" data-count="1"' in html and "R-TEXT01" in html
     assert "secret details" not in html and "R-GBV001" not in html
-    client.post("/console/logout")
+    client.post("/console/logout", data={"csrf_token": csrf(client)})
     login("operator")
     assert "secret details" in client.get("/console/reports").get_data(as_text=True)
 

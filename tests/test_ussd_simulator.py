@@ -63,7 +63,8 @@ def test_simulator_adds_the_callback_token_server_side(make_app):
         db.session.add(user)
         db.session.commit()
     client = app.test_client()
-    client.post("/console/login", data={"email": "staff@example.org", "password": "pw"})
+    from tests.conftest import csrf
+    client.post("/console/login", data={"email": "staff@example.org", "password": "pw", "csrf_token": csrf(client)})
     page = client.get("/console/simulator").get_data(as_text=True)
     assert "s3cret" not in page                                       # never sent to the browser
     token = re.search(r'data-csrf="([^"]+)"', page).group(1)

@@ -57,6 +57,8 @@ def inject_user():
 def login():
     """Sign in with e-mail and password."""
     if request.method == "POST":
+        from gateway.console.helpers import check_csrf
+        check_csrf()        # a login form posted from another site is refused
         email = (request.form.get("email") or "").strip().lower()
         user = db.session.scalar(select(User).where(User.email == email))
         if user is not None and user.active and user.check_password(request.form.get("password") or ""):
@@ -76,5 +78,7 @@ def login():
 @bp.post("/logout")
 def logout():
     """Sign out."""
+    from gateway.console.helpers import check_csrf
+    check_csrf()
     session.clear()
     return redirect(url_for("console.login"))
