@@ -12,7 +12,8 @@ SWEEP_EVERY = timedelta(minutes=2)
 SWEEP_PREFIX = "inbound-sweep-"
 
 
-def _scheduled(job_id: str) -> bool:
+def is_scheduled(job_id: str) -> bool:
+    """True when a job with this id waits to run (not failed, cancelled, stopped or done)."""
     from gateway import queue
     try:
         job = Job.fetch(job_id, connection=queue.connection())
@@ -35,7 +36,7 @@ def ensure_sweep(now: datetime | None = None) -> str:
     step = int(SWEEP_EVERY.total_seconds())
     at = datetime.fromtimestamp((int(now.timestamp()) // step + 1) * step, tz=now.tzinfo)
     job_id = f"{SWEEP_PREFIX}{int(at.timestamp())}"
-    if not _scheduled(job_id):
+    if not is_scheduled(job_id):
         queue.enqueue(sweep_job, at=at, job_id=job_id)
     return job_id
 

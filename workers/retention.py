@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from rq.job import Job
-from rq.exceptions import NoSuchJobError
 
 NIAMEY = ZoneInfo("Africa/Niamey")
 RUN_AT = time(2, 0)
@@ -37,15 +35,11 @@ def ensure_scheduled(now: datetime | None = None) -> str:
     """Schedule the next daily purge unless it is already scheduled; return its job id."""
     from gateway import queue
     from gateway.models import utcnow
+    from workers.periodic import is_scheduled
     at = next_run(now or utcnow())
     wanted = job_id(at)
-    try:
-        existing = Job.fetch(wanted, connection=queue.connection())
-    except NoSuchJobError:
-        existing = None
-    if existing is not None and existing.get_status(refresh=False) not in ("failed", "canceled", "stopped"):
-        return wanted
-    queue.enqueue(purge_job, at=at, job_id=wanted)
+    if not is_scheduled(wanted):
+        queue.enqueue(purge_job, at=at, job_id=wanted)
     return wanted
 
 

@@ -5,14 +5,13 @@ double its cost); queue_sms records the resulting encoding and segment count.
 """
 from __future__ import annotations
 
-from gateway.i18n import LANGUAGES, lookup
-from gateway.services.encoding import transliterate
+from gateway.i18n import LANGUAGES
+from gateway.services.texts import gsm_text
 
 
 def sms_text(key: str, language: str | None, /, **params) -> str:
     """The reply `sms.<key>` in `language`, GSM-7 only."""
-    text, _ = lookup("sms", f"sms.{key}", language)   # not i18n.t: `language` is also a parameter
-    return transliterate(text.format(**params) if params else text)
+    return gsm_text("sms", f"sms.{key}", language, **params)
 
 
 def language_name(code: str) -> str:

@@ -3,16 +3,25 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from gateway.i18n import t
+from gateway.i18n import lookup
 from gateway.models import Activity
 from gateway.services.encoding import transliterate
 
 NIAMEY = ZoneInfo("Africa/Niamey")
 
 
+def gsm_text(domain: str, key: str, language: str | None, /, **params) -> str:
+    """A catalog text in `language` (French when missing), filled and transliterated to GSM-7.
+
+    Positional-only arguments: a text may itself have a `{language}` parameter.
+    """
+    text, _ = lookup(domain, key, language)
+    return transliterate(text.format(**params) if params else text)
+
+
 def notify(key: str, language: str | None, **params) -> str:
     """A notification text in `language` (French when missing), transliterated to GSM-7."""
-    return transliterate(t("notify", key, language, **params))
+    return gsm_text("notify", key, language, **params)
 
 
 def _when(activity: Activity) -> str:
