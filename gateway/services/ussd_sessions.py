@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 
 from gateway.extensions import db
+from gateway.queue import roundtrip
 from gateway.models import UssdDraft, UssdSession, utcnow
 
 # Writes handed to `workers.ussd.process_pending` (JSON items, oldest at the tail), the flag
@@ -42,13 +43,13 @@ def _redis():
 
 def load(channel: str, session_id: str) -> dict | None:
     """The session's state, or None when unknown or expired."""
-    raw = _redis().get(_key(channel, session_id))
+    raw, = roundtrip(("GET", _key(channel, session_id)))
     return json.loads(raw) if raw else None
 
 
 def load_with_contact(channel: str, session_id: str, e164: str) -> tuple[dict | None, dict | None]:
     """(state, cached contact) in one round trip, for a hop that is probably a session's first."""
-    raw, contact = _redis().mget(_key(channel, session_id), _contact_key(e164))
+    raw, contact = roundtrip(("MGET", _key(channel, session_id), _contact_key(e164)))[0]
     return (json.loads(raw) if raw else None), (json.loads(contact) if contact else None)
 
 
@@ -68,39 +69,33 @@ def save(channel: str, session_id: str, state: dict, draft: dict | None = None,
     """Store the session's state, renewing its TTL; with `draft`, the contact's draft too; with
     `effects`, the writes handed to the workers, the contact cache and the draft's removal.
 
-    One round trip, plus one RQ enqueue when writes were handed over and no job was queued yet.
+    One round trip (`gateway.queue.roundtrip`), plus one RQ enqueue when writes were handed over
+    and no job was queued yet.
     """
     config = current_app.config
-    redis = _redis()
     session_ttl = int(config.get("USSD_SESSION_TTL") or 300)
     contact_id = state.get("contact_id")
-    if draft is None and (effects is None or not (effects.drop_draft or effects.contact is not None
-                                                  or effects.seen or effects.jobs)):
-        # Only the state to write (most hops): one plain command, no pipeline machinery.
-        redis.set(_key(channel, session_id), _dumps(state), ex=session_ttl)
-        return
-    pipe = redis.pipeline(transaction=False)
-    pipe.set(_key(channel, session_id), _dumps(state), ex=session_ttl)
+    commands = [("SET", _key(channel, session_id), _dumps(state), "EX", session_ttl)]
     signal_at = None
     if effects is not None:
         if effects.drop_draft and contact_id:
-            pipe.delete(_draft_key(contact_id))
+            commands.append(("DEL", _draft_key(contact_id)))
         if effects.contact is not None and effects.phone:
-            pipe.set(_contact_key(effects.phone), _dumps(effects.contact), ex=_contact_ttl())
+            commands.append(("SET", _contact_key(effects.phone), _dumps(effects.contact), "EX", _contact_ttl()))
         if effects.seen:
             # Coalesced per contact: the worker applies `last_seen_at` (retention needs it).
-            pipe.zadd(SEEN_KEY, {str(effects.seen): int(utcnow().timestamp())})
+            commands.append(("ZADD", SEEN_KEY, int(utcnow().timestamp()), str(effects.seen)))
         if effects.jobs:
-            pipe.lpush(PENDING_KEY, *(_dumps(job) for job in effects.jobs))
-            signal_at = len(pipe)
-            pipe.set(SIGNAL_KEY, 1, nx=True, ex=SIGNAL_TTL)
+            commands.append(("LPUSH", PENDING_KEY, *(_dumps(job) for job in effects.jobs)))
+            signal_at = len(commands)
+            commands.append(("SET", SIGNAL_KEY, 1, "EX", SIGNAL_TTL, "NX"))
     if draft is not None and contact_id:
         ttl = int(config.get("USSD_DRAFT_TTL") or 86400)
         # The expiry also travels inside: the app's clock decides, whatever Redis's says.
         draft = {**draft, "expires": utcnow().timestamp() + ttl}
-        pipe.set(_draft_key(contact_id), _dumps(draft), ex=ttl)
-    results = pipe.execute()
-    if signal_at is not None and results[signal_at]:
+        commands.append(("SET", _draft_key(contact_id), _dumps(draft), "EX", ttl))
+    replies = roundtrip(*commands)
+    if signal_at is not None and replies[signal_at]:
         signal_pending()
 
 
@@ -199,7 +194,7 @@ def _draft_key(contact_id: int) -> str:
 
 def has_draft(contact_id: int, in_database: bool) -> bool:
     """True when the contact has an unexpired draft (`in_database`: as `touch_contact` said)."""
-    raw = _redis().get(_draft_key(contact_id))
+    raw, = roundtrip(("GET", _draft_key(contact_id)))
     if raw and json.loads(raw).get("expires", 0) > utcnow().timestamp():
         return True
     return in_database

@@ -7,6 +7,7 @@ every input of the session joined with `*`; the reply is HTTP 200 text/plain sta
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import parse_qsl
 
 from flask import Request, Response
 
@@ -16,8 +17,30 @@ from menus.protocol import UssdHop, UssdProtocol, UssdReply, UssdSessionEnd
 
 MAX_SESSION_ID = 100      # ussd_sessions.session_id
 MAX_TEXT = 4000           # a whole session's input; far beyond what a handset can type in 180 s
+MAX_BODY = 65536          # MAX_TEXT percent-encoded, with room for the other fields
+MAX_FIELDS = 50
 # End-of-session notification statuses (PROVIDERS.md, unconfirmed): kept verbatim, these are known.
 END_STATUSES = ("Incomplete", "Success", "Failed")
+
+
+def _form(request: Request):
+    """The posted fields. Africa's Talking posts a small urlencoded form, read here straight from
+    the body (werkzeug's general form parser costs ~50 µs more per hop, a twentieth of a hop);
+    any other content type goes through werkzeug. A repeated field keeps its first value, as
+    `request.form.get` would."""
+    if not request.environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return request.form
+    if (request.content_length or 0) > MAX_BODY:
+        raise WebhookError(400, "request body is too large")
+    try:
+        pairs = parse_qsl(request.get_data(cache=False).decode("utf-8", "replace"), keep_blank_values=True,
+                          max_num_fields=MAX_FIELDS)
+    except ValueError:
+        raise WebhookError(400, "too many form fields") from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        form.setdefault(name, value)
+    return form
 
 
 def _required(form, name: str, max_length: int) -> str:
@@ -56,7 +79,7 @@ class AfricasTalkingUssd(UssdProtocol):
     name = "africastalking"
 
     def parse_hop(self, request: Request) -> UssdHop:
-        form = request.form
+        form = _form(request)
         session_id = _required(form, "sessionId", MAX_SESSION_ID).strip()
         phone = _phone(_required(form, "phoneNumber", 40))
         text = _required(form, "text", MAX_TEXT)
