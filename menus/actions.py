@@ -4,9 +4,9 @@ Each action takes the hop's context (and the `args` of its YAML entry) and retur
 The database is not written inside the hop: an action checks what it can from the cached
 reference lists, decides what the screen says, and hands the write to `workers.ussd` with
 `ctx.defer` (in the hop's one Redis write). The worker applies each write once: reports are
-keyed by session (`source_key`), subscriptions and registrations are unique, a call-back joins
-the person's open ticket. Only an activity registration stays in the hop: its screen says
-whether a seat was left, which only the database knows at that moment.
+keyed by session (`source_key`), subscriptions are unique, a call-back joins the person's open
+ticket. Only taking an activity's place stays in the hop: its screen says whether a place was
+left, which only the database knows at that moment (its SMS and reminder go to the worker).
 """
 from __future__ import annotations
 
@@ -99,30 +99,28 @@ def cancel_journey(ctx) -> Transition:
 
 
 def register_activity(ctx) -> Transition:
-    """Register for the chosen activity (or its waiting list), confirm by SMS, schedule the reminder."""
+    """Register for the chosen activity (or its waiting list). The place is taken here, as the
+    screen says whether one was left; the confirmation SMS and the reminder the day before are
+    handed to the worker (`registered`)."""
     from gateway.models import Activity
-    from gateway.services.activities import (RegistrationError, register, schedule_reminder,
-                                             waitlist_position)
-    from gateway.services.messaging import queue_sms
-    from gateway.services.texts import registration_text
+    from gateway.services.activities import RegistrationError, register, waitlist_position
     activity = db.session.get(Activity, ctx.data.get("activity"))
-    if activity is None or ctx.contact is None:
+    contact_id = ctx.state.get("contact_id")
+    if activity is None or not contact_id:
         return Transition.end("activities.closed")
     try:
-        registration, created = register(activity, ctx.contact, channel="ussd")
+        registration, created = register(activity, contact_id, channel="ussd")
     except RegistrationError:
         db.session.rollback()
         return Transition.end("activities.closed")
     if not created:
         return Transition.end("activities.already", name=activity.name)
     position = waitlist_position(registration)
-    queue_sms(ctx.contact, registration_text(ctx.language, activity, registration.status, position),
-              kind="ack", language=ctx.language, commit=False)
-    name, date, confirmed = activity.name, _when(activity), registration.status == "confirmed"
+    name, date, status, registration_id = activity.name, _when(activity), registration.status, registration.id
     db.session.commit()
-    if confirmed:
-        schedule_reminder(registration)
-        db.session.commit()
+    ctx.defer("registered", registration_id=registration_id, status=status, position=position,
+              language=ctx.language)
+    if status == "confirmed":
         return Transition.end("activities.registered", name=name, date=date)
     return Transition.end("activities.waitlisted", name=name, position=position)
 

@@ -103,7 +103,7 @@ def test_registrations_show_reporter_codes_and_waiting_list(api, seeded):
     activity = db.session.scalar(select(Activity).where(Activity.code == "DLG02"))   # capacity 3
     people = [contacts.get_or_create(f"+2279066600{i}")[0] for i in range(5)]
     for person in people:
-        activities.register(activity, person, "ussd")
+        activities.register(activity, person.id, "ussd")
     db.session.commit()
     response = api.get(f"/api/v1/activities/{activity.id}/registrations", role="viewer")
     assert response.status_code == 200

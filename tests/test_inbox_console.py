@@ -187,7 +187,7 @@ def test_activity_page_shows_waiting_list(client, login, seeded):
     from gateway.services import activities, contacts
     activity = db.session.scalar(select(Activity).where(Activity.code == "DLG02"))
     for i in range(4):
-        activities.register(activity, contacts.get_or_create(f"+2279077700{i}")[0], "sms")
+        activities.register(activity, contacts.get_or_create(f"+2279077700{i}")[0].id, "sms")
     db.session.commit()
     login("viewer")
     html = client.get(f"/console/activities/{activity.id}").get_data(as_text=True)

@@ -215,9 +215,12 @@ def test_register_for_an_activity_with_confirmation_and_reminder(ussd, seeded, d
     phone.choose("Diffa").expect(SAYS[lang]["activities"], "Dialogue intercommunautaire")
     phone.choose("Dialogue intercommunautaire").expect(SAYS[lang]["register"], "Diffa")
     phone.send("1").expect(SAYS[lang]["registered"], end=True)
-    registration = db.session.scalar(select(Registration))     # registered within the hop
-    assert registration.status == "confirmed" and registration.reminder_job_id
+    registration = db.session.scalar(select(Registration))     # the place is taken within the hop
+    assert registration.status == "confirmed" and registration.reminder_job_id is None
+    assert outbox(phone.phone) == []                # SMS and reminder are the worker's
     drain()
+    db.session.refresh(registration)
+    assert registration.reminder_job_id
     contact = contact_service.find_by_phone(phone.phone)
     assert contact.adm1_pcode == "NE002"            # remembered for next time
     assert len(outbox(phone.phone)) == 1            # the confirmation
@@ -234,7 +237,7 @@ def test_full_activity_puts_the_person_on_the_waiting_list(ussd, seeded, drain):
     from gateway.services.activities import register
     activity = db.session.scalar(select(Activity).where(Activity.code == "DLG02"))   # capacity 3
     for _ in range(3):
-        register(activity, contact_service.get_or_create(new_number())[0], channel="sms")
+        register(activity, contact_service.get_or_create(new_number())[0].id, channel="sms")
     db.session.commit()
     phone = ussd("fra").send("2").choose("Tahoua").choose("Dialogue agriculteurs")
     phone.expect("Places libres: 0").send("1").expect("n.1 sur la liste d'attente", end=True)

@@ -204,7 +204,7 @@ def test_crawler_visits_every_reachable_screen_in_every_language(app, client, se
     from gateway.services.activities import register
     full = db.session.scalar(select(Activity).where(Activity.code == "DLG02"))
     for _ in range(full.capacity):                  # so that the waiting list is reachable too
-        register(full, contacts.get_or_create(new_number())[0], channel="sms")
+        register(full, contacts.get_or_create(new_number())[0].id, channel="sms")
     db.session.commit()
     menus = app.extensions["menus"].menus
     choice = str(list(LANGUAGE_CHOICES).index(lang) + 1)

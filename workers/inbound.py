@@ -188,7 +188,7 @@ def handle_register(ctx: Context, match) -> str:
             ctx.reply(sms_text("register_unknown", ctx.language, activities=codes, example=open_now[0].code))
         return "register unknown"
     try:
-        registration, _ = activities.register(activity, ctx.contact, channel="sms")
+        registration, _ = activities.register(activity, ctx.contact.id, channel="sms")
     except activities.RegistrationError:
         ctx.reply(sms_text("register_closed", ctx.language))
         return "register closed"

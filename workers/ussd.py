@@ -6,7 +6,8 @@ queues `process_pending`. This job takes the items oldest first, applies each in
 transaction and removes it from the list only once committed, so a worker killed mid-batch
 leaves the rest (and the one it was on) for the next job. Every item is safe to apply twice:
 a report is unique per session (`source_key`) and its acknowledgement is queued only by the
-transaction that created it; subscriptions are unique; a call-back joins the open ticket.
+transaction that created it; subscriptions are unique; a call-back joins the open ticket; a
+registration's reminder keeps one job id (only an acknowledgement SMS could go twice).
 
 One job at a time takes the list (a lock), so a person's writes apply in the order they made
 them. An item that keeps failing goes to a dead-letter list after MAX_ATTEMPTS (logged, with no
@@ -180,6 +181,26 @@ def _callback(item: dict) -> None:
               language=item.get("language"), commit=False)
 
 
+def _registered(item: dict) -> None:
+    """The confirmation SMS of a registration the hop made, and its reminder the day before."""
+    from gateway.models import Registration
+    from gateway.services.activities import schedule_reminder
+    from gateway.services.messaging import queue_sms
+    from gateway.services.texts import registration_text
+    registration = db.session.get(Registration, item["registration_id"])
+    if registration is None or registration.status == "cancelled":
+        return                        # cancelled from the console meanwhile: nothing to confirm
+    contact = _contact(registration.contact_id)
+    if contact is None:
+        raise Permanent("contact gone")
+    # The SMS says what the screen said (status and place then), as the hop decided it.
+    queue_sms(contact, registration_text(item.get("language"), registration.activity, item["status"],
+                                         item.get("position") or 0),
+              kind="ack", language=item.get("language"), commit=False)
+    if registration.status == "confirmed" and registration.reminder_job_id is None:
+        schedule_reminder(registration)
+
+
 def _contact_values(item: dict) -> None:
     allowed = {"language", "language_confirmed", "adm1_pcode"}
     values = {k: v for k, v in (item.get("values") or {}).items() if k in allowed}
@@ -194,5 +215,5 @@ def _drop_draft(item: dict) -> None:
     db.session.execute(delete(UssdDraft).where(UssdDraft.contact_id == item["contact_id"]))
 
 
-HANDLERS = {"report": _report, "topic": _topic, "callback": _callback, "contact": _contact_values,
-            "drop_draft": _drop_draft}
+HANDLERS = {"report": _report, "topic": _topic, "callback": _callback, "registered": _registered,
+            "contact": _contact_values, "drop_draft": _drop_draft}

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select
 
 from gateway.extensions import db
-from gateway.models import Activity, Contact, Registration, utcnow
+from gateway.models import Activity, Registration, utcnow
 from gateway.services import audit
 
 REMINDER_BEFORE = timedelta(days=1)
@@ -33,8 +33,9 @@ def confirmed_count(activity: Activity) -> int:
         Registration.activity_id == activity.id, Registration.status == "confirmed")) or 0
 
 
-def register(activity: Activity, contact: Contact, channel: str) -> tuple[Registration, bool]:
-    """Register `contact`; confirmed while places remain, waitlisted after. Returns (row, created).
+def register(activity: Activity, contact_id: int, channel: str) -> tuple[Registration, bool]:
+    """Register the contact `contact_id`; confirmed while places remain, waitlisted after.
+    Returns (row, created).
 
     Registering twice returns the existing registration. Does not commit; the caller commits and
     then calls `schedule_reminder` for confirmed ones.
@@ -42,7 +43,7 @@ def register(activity: Activity, contact: Contact, channel: str) -> tuple[Regist
     if activity.status != "open" or activity.starts_at <= utcnow():
         raise RegistrationError("this activity is not open for registration")
     existing = db.session.scalar(select(Registration).where(
-        Registration.activity_id == activity.id, Registration.contact_id == contact.id))
+        Registration.activity_id == activity.id, Registration.contact_id == contact_id))
     if existing is not None and existing.status != "cancelled":
         return existing, False
     # Lock the activity row so two last-place registrations cannot both be confirmed.
@@ -53,7 +54,7 @@ def register(activity: Activity, contact: Contact, channel: str) -> tuple[Regist
         existing.status, existing.channel = status, channel
         registration = existing
     else:
-        registration = Registration(activity_id=activity.id, contact_id=contact.id, status=status, channel=channel)
+        registration = Registration(activity_id=activity.id, contact_id=contact_id, status=status, channel=channel)
         db.session.add(registration)
     db.session.flush()
     audit.record("system", "activity.register", "registration", registration.id, status=status)
