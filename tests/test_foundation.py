@@ -186,3 +186,48 @@ def test_openapi_document(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     assert "/reports" in spec["paths"]
+
+
+def test_roundtrip_answers_every_command_in_order(app):
+    from gateway.queue import roundtrip
+    replies = roundtrip(("SET", "rt:a", "1", "EX", 60), ("GET", "rt:a"), ("MGET", "rt:a", "rt:none"),
+                        ("SET", "rt:a", "2", "NX"), ("LPUSH", "rt:list", "x", "y"))
+    assert replies == [b"OK", b"1", [b"1", None], None, 2]
+    assert app.extensions["redis"].ttl("rt:a") > 0
+
+
+def test_roundtrip_error_reply_raises_after_reading_every_reply(app):
+    """The connection stays in step: the next call gets its own answers, not the rest of these."""
+    import redis
+    from gateway.queue import roundtrip
+    roundtrip(("SET", "rt:text", "not a number"))
+    with pytest.raises(redis.ResponseError):
+        roundtrip(("INCR", "rt:text"), ("SET", "rt:after", "written"), ("GET", "rt:text"))
+    assert roundtrip(("GET", "rt:after"), ("GET", "rt:text")) == [b"written", b"not a number"]
+
+
+def test_roundtrip_survives_a_dropped_connection(app):
+    """Redis restarted or the connection killed: the commands go once more on a new connection."""
+    from gateway.queue import roundtrip
+    own_id = roundtrip(("CLIENT", "ID"))[0]
+    if os.environ.get("REDIS_URL"):
+        app.extensions["redis"].client_kill_filter(_id=own_id)
+    else:
+        import gateway.queue
+        gateway.queue._links.link[1].disconnect()
+    assert roundtrip(("SET", "rt:b", "ok"), ("GET", "rt:b")) == [b"OK", b"ok"]
+    assert roundtrip(("CLIENT", "ID"))[0] != own_id
+
+
+def test_roundtrip_keeps_one_connection_per_thread(app):
+    import threading
+    from gateway.queue import roundtrip
+    ids = [roundtrip(("CLIENT", "ID"))[0], roundtrip(("CLIENT", "ID"))[0]]
+
+    def other():
+        with app.app_context():
+            ids.append(roundtrip(("CLIENT", "ID"))[0])
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert ids[0] == ids[1] != ids[2]
