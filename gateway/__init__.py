@@ -28,6 +28,7 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_fast_paths(app)
     return app
 
 
@@ -77,6 +78,12 @@ def register_errorhandlers(app: Flask) -> None:
     """JSON errors under /api and on webhooks; nothing a caller sends produces a 500 page."""
     from gateway.errors import register
     register(app)
+
+
+def register_fast_paths(app: Flask) -> None:
+    """USSD hops answered in front of Flask's request machinery (gateway/webhooks/fastpath.py)."""
+    from gateway.webhooks import fastpath
+    fastpath.install(app)
 
 
 def register_commands(app: Flask) -> None:

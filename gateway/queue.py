@@ -35,8 +35,10 @@ def init_app(app: Flask) -> None:
     app.extensions["redis"] = connection
     app.extensions["queues"] = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
     app.extensions["embedded_worker"] = None
-    if not url and app.config.get("EMBEDDED_WORKER"):
+    app.extensions["embedded_worker_wanted"] = bool(not url and app.config.get("EMBEDDED_WORKER"))
+    if app.extensions["embedded_worker_wanted"]:
         # Started by the first request (or `serve`), not here: CLI commands need no worker thread.
+        # (USSD hops answered in front of Flask start it too: gateway/webhooks/fastpath.py.)
         app.before_request(lambda: start_embedded_worker(app) and None)
 
 

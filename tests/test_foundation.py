@@ -70,6 +70,19 @@ def test_embedded_worker_runs_jobs_enqueued_by_the_app(make_app):
     app.extensions["embedded_worker"].stop()
 
 
+def test_a_ussd_hop_starts_the_embedded_worker_too(make_app):
+    """Hops are answered in front of Flask's before_request (gateway/webhooks/fastpath.py)."""
+    if os.environ.get("REDIS_URL"):
+        pytest.skip("the embedded worker exists only without Redis")
+    app = make_app(EMBEDDED_WORKER=True)
+    assert app.extensions["embedded_worker"] is None
+    response = app.test_client().post("/ussd/africastalking", data={
+        "sessionId": "ATUid_w", "serviceCode": "*384*1010#", "phoneNumber": "+22790111222", "text": ""})
+    assert response.status_code == 200
+    assert app.extensions["embedded_worker"] is not None
+    app.extensions["embedded_worker"].stop()
+
+
 def test_scheduled_jobs_move_with_rqs_scheduler(app, drain):
     from datetime import timedelta
     enqueue(record_job, "k3", delay=timedelta(seconds=0))

@@ -74,6 +74,75 @@ def test_callback_token_is_checked_when_configured(make_app, token, status):
         assert count(Contact) == (1 if status == 200 else 0)
 
 
+# --- Hops answered in front of Flask (gateway/webhooks/fastpath.py) --------------------------
+
+@pytest.fixture
+def flask_requests(app):
+    """How many requests went through Flask's request machinery."""
+    from flask import request_started
+    seen = []
+
+    def started(sender, **extra):
+        seen.append(1)
+    request_started.connect(started, app)
+    yield seen
+    request_started.disconnect(started, app)
+
+
+def multipart_hop(client, text="", session="ATUid_m1", phone="+22790111222", url=URL):
+    form = {"sessionId": session, "serviceCode": "*384*1010#", "phoneNumber": phone, "networkCode": "99999",
+            "text": text}
+    return client.post(url, data=form, content_type="multipart/form-data")
+
+
+def test_hops_skip_flask_and_other_bodies_go_through_it_with_the_same_answer(client, seeded, flask_requests):
+    fast = hop(client, "", session="ATUid_fast")
+    assert flask_requests == []
+    slow = multipart_hop(client, "", session="ATUid_slow")
+    assert flask_requests == [1]
+    assert (fast.status_code, fast.headers["Content-Type"], fast.get_data()) == \
+        (slow.status_code, slow.headers["Content-Type"], slow.get_data())
+    assert fast.get_data(as_text=True).startswith("CON ")
+    assert client.get(URL).status_code == 405 and flask_requests == [1, 1]     # not a hop: Flask's
+    assert hop(client, "", url="/healthz").status_code == 405
+
+
+@pytest.mark.parametrize("send", [hop, multipart_hop], ids=["fast path", "flask view"])
+@pytest.mark.parametrize("token, phone, status, says", [
+    (None, None, 403, "invalid or missing token"),
+    ("s3cret", "not-a-number", 400, "phoneNumber"),
+    ("s3cret", None, 200, "CON "),
+])
+def test_both_paths_authenticate_and_validate_alike(make_app, send, token, phone, status, says):
+    app = make_app(AT_CALLBACK_TOKEN="s3cret")
+    with app.app_context():
+        before = count(Contact)
+    url = URL + (f"?token={token}" if token else "")
+    response = send(app.test_client(), "", phone=phone or new_number(), url=url,
+                    session=f"ATUid_{send.__name__}_{new_number()}")
+    assert response.status_code == status and says in response.get_data(as_text=True)
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    with app.app_context():
+        assert count(Contact) - before == (1 if status == 200 else 0)
+
+
+def test_a_form_with_too_many_fields_is_400(client):
+    response = client.post(URL, data={f"f{i}": "x" for i in range(60)})
+    assert response.status_code == 400 and "too many" in response.get_data(as_text=True)
+
+
+def test_an_unexpected_failure_in_a_hop_is_a_logged_500_with_no_trace(client, seeded, monkeypatch, caplog):
+    from menus.engine import Engine
+
+    def broken(self, hop):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(Engine, "handle", broken)
+    with caplog.at_level(logging.ERROR):
+        response = hop(client, "")
+    assert response.status_code == 500 and response.get_data(as_text=True) == "internal error"
+    assert "unhandled error on POST /ussd/africastalking" in caplog.text
+
+
 # --- Idempotent hops -----------------------------------------------------------------------
 
 def test_a_retried_hop_gets_the_same_answer(ussd, seeded):
