@@ -66,8 +66,9 @@ def roundtrip(*commands: tuple) -> list:
 
     For the USSD hop, whose few commands are most of its cost: each thread keeps one connection of
     its own, taken once from the client's pool (same settings, real or embedded Redis; closed by
-    the pool's `disconnect`) and never given back, so a command skips the pool's checkout, its health poll and the retry wrapper
-    (measured on the benchmark machine: ~18 instead of ~44 µs of CPU per command). A connection
+    the pool's `disconnect`) and never given back, so a command skips the pool's checkout, its
+    health poll and the retry wrapper (measured on the benchmark machine: ~18 instead of ~44 µs
+    of CPU per command). A connection
     that breaks is made again and the commands sent once more, as redis-py's own retry does.
     An error reply raises `redis.ResponseError` after every reply has been read.
     """

@@ -42,12 +42,14 @@ def ensure_sweep(now: datetime | None = None) -> str:
 
 
 def sweep_job() -> int:
-    """Signal unhandled inbound messages again, queue a job for USSD writes left over, then
-    schedule the next sweep (even on error)."""
+    """Signal unhandled inbound messages again, queue a job for USSD writes left over, schedule
+    reminders that were missed, then schedule the next sweep (even on error)."""
     from workers.inbound import sweep_unhandled
+    from workers.reminders import schedule_missing
     from workers.ussd import signal_if_pending
     try:
         signal_if_pending()
+        schedule_missing()
         return sweep_unhandled()
     finally:
         ensure_sweep()
