@@ -337,6 +337,19 @@ def test_orphaned_claims_are_assumed_sent_never_twice(app, drain):
     assert campaigns.summary(reload(campaign))["unconfirmed"] == 2
 
 
+def test_the_console_shows_unconfirmed_sends_and_skip_reasons(app, client, login, drain):
+    ContactFactory(language="fra", stopped=True)
+    campaign = _orphan_a_batch(app, drain)
+    login("staff")
+    page = client.get(f"/console/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "Failures and skips" in page and "stopped" in page
+    assert "of them unconfirmed" not in page          # nothing resolved yet: the claims are live
+    engine.watch_campaign(campaign.id)
+    page = client.get(f"/console/campaigns/{campaign.id}").get_data(as_text=True)
+    assert '<b id="count-unconfirmed">2</b> of them unconfirmed' in page
+    assert client.get(f"/console/campaigns/{campaign.id}/progress.json").json["unconfirmed"] == 2
+
+
 def test_a_delivery_report_confirms_an_unrecorded_send_by_number(app, drain):
     _orphan_a_batch(app, drain)
     orphan = db.session.scalar(select(Delivery).where(Delivery.status == "claimed"))

@@ -372,11 +372,12 @@ def summary(campaign: Campaign, with_preview: bool = False) -> dict:
         "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None,
         "error": campaign.error,
     }
-    if campaign.status in ("draft", "scheduled") or with_preview:
+    not_started = campaign.status in ("draft", "scheduled")
+    if not_started or with_preview:
         body["preview"] = campaign_preview(campaign)
-        if campaign.status in ("draft", "scheduled"):
+        if not_started:
             body["segments"], body["cost"] = body["preview"]["segments"], body["preview"]["cost"]
-    else:
+    if not not_started:
         body["failure_reasons"] = failure_reasons(campaign.id)
         # Sent, but the provider's answer was never recorded (worker killed mid-request):
         # counted as sent, never sent twice (workers/campaigns.py, CAMPAIGN_ORPHAN_POLICY).
