@@ -5,7 +5,21 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Request, Response
+from collections.abc import Mapping
+
+from flask import Request
+
+
+@dataclass
+class FormRequest:
+    """A webhook request reduced to what form-posting providers send: the query string and the
+    posted form (first value of each name), and the WSGI environ for anything else. Webhooks
+    answered in front of Flask (gateway/webhooks/fastpath.py) pass one; Flask's `request` offers
+    the same attributes, so a channel's methods read either."""
+
+    args: Mapping[str, str]
+    form: Mapping[str, str]
+    environ: Mapping = field(default_factory=dict)
 
 
 class WebhookError(Exception):
@@ -117,9 +131,10 @@ class Channel(ABC):
         failed in a way worth retrying (timeout, 5xx, 429), FinalSendError when it never will.
         """
 
-    def render_reply(self, text: str | None = None) -> Response:
-        """The HTTP answer to an inbound webhook (some providers accept a reply inline)."""
-        return Response("", status=200, mimetype="text/plain")
+    def reply(self, text: str | None = None) -> tuple[str, str]:
+        """The answer to a webhook, (body, content type) with status 200 (some providers
+        accept a reply inline)."""
+        return "", "text/plain; charset=utf-8"
 
     def can_send(self) -> bool:
         """True when the channel has what it needs to send (credentials)."""

@@ -7,7 +7,7 @@ https://www.twilio.com/docs/api/errors (error codes).
 from __future__ import annotations
 
 import requests
-from flask import Request, Response
+from flask import Request
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -113,12 +113,12 @@ class TwilioChannel(Channel):
                              failure_reason=form.get("ErrorMessage") or error_code,
                              phone=form.get("To") or None, extra=extra)]
 
-    def render_reply(self, text: str | None = None) -> Response:
+    def reply(self, text: str | None = None) -> tuple[str, str]:
         """TwiML: an empty <Response/> (replies go through the queue, never inline)."""
         twiml = MessagingResponse()
         if text:
             twiml.message(text)
-        return Response(str(twiml), status=200, mimetype="text/xml")
+        return str(twiml), "text/xml; charset=utf-8"
 
     # --- sending ---------------------------------------------------------------------------
     def send_batch(self, text: str, recipients: list[OutboundSMS]) -> list[SendResult]:

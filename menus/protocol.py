@@ -1,34 +1,25 @@
 """The provider-neutral USSD interface. A USSD aggregator is one module in `handlers/`.
 
 The engine sees only `UssdHop` in and `UssdReply` out; a protocol module authenticates a hop's
-request and turns it into a hop (`HopRequest`: query string and form, so that hops can be
-answered without Flask's request objects, see gateway/webhooks/fastpath.py), a reply into the
-provider's answer, and its end-of-session notification into a `UssdSessionEnd`. Africa's
+request and turns it into a hop (from Flask's request or a `handlers.base.FormRequest`, query
+string and form, when hops are answered in front of Flask by gateway/webhooks/fastpath.py), a
+reply into the provider's answer, and its end-of-session notification into a `UssdSessionEnd`. Africa's
 Talking's is `handlers/africastalking/ussd.py`.
 """
 from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask import Request, current_app
+
+from handlers.base import FormRequest
 
 # name -> "module:Class". Adding an aggregator: write the module, add a line, add its routes.
 PROTOCOLS = {
     "africastalking": "handlers.africastalking.ussd:AfricasTalkingUssd",
 }
-
-
-@dataclass
-class HopRequest:
-    """What a protocol module reads of a hop's HTTP request: the query string and the posted
-    form (first value of each name), and the WSGI environ for anything else (headers)."""
-
-    args: Mapping[str, str]
-    form: Mapping[str, str]
-    environ: Mapping = field(default_factory=dict)
 
 
 @dataclass
@@ -83,11 +74,11 @@ class UssdProtocol(ABC):
         self.config = config
 
     @abstractmethod
-    def authenticate(self, request: HopRequest) -> None:
+    def authenticate(self, request: Request | FormRequest) -> None:
         """WebhookError(403) unless the hop comes from the aggregator (token, signature)."""
 
     @abstractmethod
-    def parse_hop(self, request: HopRequest) -> UssdHop:
+    def parse_hop(self, request: Request | FormRequest) -> UssdHop:
         """The hop in a callback request; WebhookError(400) when malformed."""
 
     @abstractmethod

@@ -56,6 +56,36 @@ def test_inbound_queues_processing_once(at, client, app):
     assert queue.count == 1
 
 
+def test_inbound_and_delivery_reports_are_answered_in_front_of_flask(at, client, app):
+    """gateway/webhooks/fastpath.py answers urlencoded callbacks; any other body goes through
+    Flask's view, with the same outcome."""
+    from flask import request_started
+    through_flask = []
+
+    def started(sender, **extra):
+        through_flask.append(1)
+    request_started.connect(started, app)
+    try:
+        message, _ = _outbound()
+        fast_in = client.post(f"/sms/africastalking/inbound?{TOKEN}", data=VALID,
+                              content_type="application/x-www-form-urlencoded")
+        fast_dlr = client.post(f"/sms/africastalking/delivery?{TOKEN}", data="id=ATXid_out1&status=Success",
+                               content_type="application/x-www-form-urlencoded")
+        assert through_flask == []
+        slow_in = client.post(f"/sms/africastalking/inbound?{TOKEN}", content_type="multipart/form-data",
+                              data={"from": "+22790123456", "to": "38383", "text": "bonjour", "id": "ATXid_multi"})
+        assert through_flask == [1]
+    finally:
+        request_started.disconnect(started, app)
+    assert (fast_in.status_code, fast_in.headers["Content-Type"], fast_in.data) == \
+        (slow_in.status_code, slow_in.headers["Content-Type"], slow_in.data) == (200, "text/plain; charset=utf-8", b"")
+    assert fast_dlr.status_code == 200
+    db.session.refresh(message)
+    assert message.status == "delivered"
+    stored = db.session.scalars(select(Message.provider_id).where(Message.direction == "in")).all()
+    assert sorted(stored) == ["ATXid_0001", "ATXid_multi"]
+
+
 def _outbound(provider_id="ATXid_out1", status="sent"):
     contact = ContactFactory()
     message = Message(direction="out", channel="africastalking", provider_id=provider_id, contact_id=contact.id,

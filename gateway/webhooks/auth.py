@@ -1,12 +1,10 @@
-"""Webhook authentication in one decorator: fails closed, stores nothing on failure."""
+"""Webhook token checks: constant-time, failing closed in production."""
 from __future__ import annotations
 
 import hmac
-from functools import wraps
 
 from flask import current_app, request
 
-import handlers
 from handlers.base import WebhookError
 
 
@@ -15,19 +13,6 @@ def token_matches(given: str | None, expected: str | None, required: bool) -> bo
     if not expected:
         return not required
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def authenticated(channel_name: str):
-    """Decorator: the channel authenticates the request (token, signature) before the view runs."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            channel = handlers.get_channel(channel_name)
-            channel.authenticate(request)
-            return view(channel, *args, **kwargs)
-        return wrapper
-    return decorator
 
 
 def require_query_token(setting: str) -> None:

@@ -1,79 +1,86 @@
 """SMS webhooks: inbound messages and delivery reports per provider (names in CONTRACT.md).
 
-Every route authenticates in `authenticated(...)` (fails closed: 403, nothing stored), parses
-with the channel (400 on malformed bodies, nothing stored), calls one service and answers.
+Every route goes through `answer`: the channel authenticates (fails closed: 403, nothing
+stored) and parses (400 on malformed bodies, nothing stored), one service stores, and the
+channel's reply answers. Africa's Talking's inbound and delivery URLs, the busiest, are answered
+in front of Flask by `gateway/webhooks/fastpath.py` through the same `answer`.
 """
 from __future__ import annotations
 
-from flask import abort, current_app
+from functools import partial
 
+from flask import abort, current_app, request
+
+import handlers
 from gateway.services import inbound
-from gateway.webhooks import bp
-from gateway.webhooks.auth import authenticated
-from handlers.base import Channel
+from gateway.webhooks import bp, fastpath
+
+# What each kind of callback does once the channel has authenticated it.
+KINDS = {
+    "inbound": lambda channel, req: inbound.receive(channel.parse_inbound(req)),
+    "status": lambda channel, req: inbound.apply_statuses(channel.parse_status(req)),
+    "optout": lambda channel, req: inbound.opt_out(channel.name, channel.parse_optout(req)),
+}
 
 
-def _inbound(channel: Channel):
-    from flask import request
-    inbound.receive(channel.parse_inbound(request))
-    return channel.render_reply()
+def answer(channel_name: str, kind: str, req) -> tuple[str, str]:
+    """Authenticate, parse and store one callback of `kind`; returns the channel's reply as
+    (body, content type), with HTTP status 200. `req` is Flask's request or a FormRequest."""
+    channel = handlers.get_channel(channel_name)
+    channel.authenticate(req)
+    KINDS[kind](channel, req)
+    return channel.reply()
 
 
-def _status(channel: Channel):
-    from flask import request
-    inbound.apply_statuses(channel.parse_status(request))
-    return channel.render_reply()
+def _respond(channel_name: str, kind: str):
+    body, content_type = answer(channel_name, kind, request)
+    return body, 200, {"Content-Type": content_type}
+
+
+fastpath.route("/sms/africastalking/inbound", partial(answer, "africastalking", "inbound"))
+fastpath.route("/sms/africastalking/delivery", partial(answer, "africastalking", "status"))
 
 
 @bp.post("/sms/africastalking/inbound")
-@authenticated("africastalking")
-def africastalking_inbound(channel):
+def africastalking_inbound():
     """Incoming SMS from Africa's Talking."""
-    return _inbound(channel)
+    return _respond("africastalking", "inbound")
 
 
 @bp.post("/sms/africastalking/delivery")
-@authenticated("africastalking")
-def africastalking_delivery(channel):
+def africastalking_delivery():
     """Africa's Talking delivery reports."""
-    return _status(channel)
+    return _respond("africastalking", "status")
 
 
 @bp.post("/sms/africastalking/optout")
-@authenticated("africastalking")
-def africastalking_optout(channel):
+def africastalking_optout():
     """Africa's Talking bulk SMS opt-out notification."""
-    from flask import request
-    inbound.opt_out(channel.name, channel.parse_optout(request))
-    return channel.render_reply()
+    return _respond("africastalking", "optout")
 
 
 @bp.post("/sms/twilio/inbound")
-@authenticated("twilio")
-def twilio_inbound(channel):
+def twilio_inbound():
     """Incoming SMS from Twilio (answered with empty TwiML)."""
-    return _inbound(channel)
+    return _respond("twilio", "inbound")
 
 
 @bp.post("/sms/twilio/status")
-@authenticated("twilio")
-def twilio_status(channel):
+def twilio_status():
     """Twilio status callbacks."""
-    return _status(channel)
+    return _respond("twilio", "status")
 
 
 @bp.post("/sms/http/inbound")
-@authenticated("http")
-def http_inbound(channel):
+def http_inbound():
     """Incoming SMS from the generic HTTP channel."""
-    return _inbound(channel)
+    return _respond("http", "inbound")
 
 
 @bp.post("/sms/http/status")
-@authenticated("http")
-def http_status(channel):
+def http_status():
     """Status callbacks from the generic HTTP channel."""
-    return _status(channel)
+    return _respond("http", "status")
 
 
 def _development_only():
@@ -83,16 +90,14 @@ def _development_only():
 
 
 @bp.post("/sms/fake/inbound")
-@authenticated("fake")
-def fake_inbound(channel):
+def fake_inbound():
     """Simulated incoming SMS (phone simulator, demos, tests); absent in production."""
     _development_only()
-    return _inbound(channel)
+    return _respond("fake", "inbound")
 
 
 @bp.post("/sms/fake/status")
-@authenticated("fake")
-def fake_status(channel):
+def fake_status():
     """Simulated delivery reports; absent in production."""
     _development_only()
-    return _status(channel)
+    return _respond("fake", "status")

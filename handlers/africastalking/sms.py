@@ -13,8 +13,8 @@ from africastalking.Service import Service, validate_phone
 from africastalking.SMS import SMSService
 from flask import Request
 
-from gateway.webhooks.auth import require_query_token
-from handlers.base import (Channel, FinalSendError, InboundSMS, OutboundSMS, RetryableSendError,
+from gateway.webhooks.auth import token_matches
+from handlers.base import (Channel, FinalSendError, FormRequest, InboundSMS, OutboundSMS, RetryableSendError,
                            SendError, SendResult, StatusUpdate, WebhookError)
 
 # Delivery report `status` → ours. Sent/Submitted/Buffered are on their way; Success is the
@@ -118,8 +118,11 @@ class AfricasTalkingChannel(Channel):
         return self.service is not None
 
     # --- webhooks --------------------------------------------------------------------------
-    def authenticate(self, request: Request) -> None:
-        require_query_token("AT_CALLBACK_TOKEN")
+    def authenticate(self, request: Request | FormRequest) -> None:
+        """`?token=` must equal AT_CALLBACK_TOKEN (required in production)."""
+        if not token_matches(request.args.get("token"), self.config.get("AT_CALLBACK_TOKEN"),
+                             required=self.config.get("GATEWAY_ENV") == "production"):
+            raise WebhookError(403, "invalid or missing token")
 
     def parse_inbound(self, request: Request) -> list[InboundSMS]:
         """Fields: from, to, text, date, id, linkId, networkCode; `id` de-duplicates."""

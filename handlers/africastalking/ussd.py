@@ -11,9 +11,9 @@ from functools import lru_cache
 from flask import Request
 
 from gateway.phone import InvalidNumber, normalize
-from handlers.base import WebhookError
 from gateway.webhooks.auth import token_matches
-from menus.protocol import HopRequest, UssdHop, UssdProtocol, UssdReply, UssdSessionEnd
+from handlers.base import FormRequest, WebhookError
+from menus.protocol import UssdHop, UssdProtocol, UssdReply, UssdSessionEnd
 
 MAX_SESSION_ID = 100      # ussd_sessions.session_id
 MAX_TEXT = 4000           # a whole session's input; far beyond what a handset can type in 180 s
@@ -56,14 +56,14 @@ class AfricasTalkingUssd(UssdProtocol):
 
     name = "africastalking"
 
-    def authenticate(self, request: HopRequest) -> None:
+    def authenticate(self, request: Request | FormRequest) -> None:
         """`?token=` must equal AT_CALLBACK_TOKEN (required in production)."""
         config = self.config
         if not token_matches(request.args.get("token"), config.get("AT_CALLBACK_TOKEN"),
                              required=config.get("GATEWAY_ENV") == "production"):
             raise WebhookError(403, "invalid or missing token")
 
-    def parse_hop(self, request: HopRequest) -> UssdHop:
+    def parse_hop(self, request: Request | FormRequest) -> UssdHop:
         form = request.form
         session_id = _required(form, "sessionId", MAX_SESSION_ID).strip()
         phone = _phone(_required(form, "phoneNumber", 40))
