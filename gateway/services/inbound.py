@@ -174,7 +174,7 @@ def signal_pending(message_id: int) -> None:
     batches and fans out to idle workers. The rows are the truth: anything left unhandled
     (a worker killed mid-batch) is found again by `workers.inbound.sweep_unhandled`.
     """
-    if queue.connection().lpush(PENDING_KEY, message_id) == 1:
+    if queue.roundtrip(("LPUSH", PENDING_KEY, message_id))[0] == 1:
         from workers.inbound import process_pending
         queue.enqueue(process_pending, queue="high")
 
