@@ -103,7 +103,7 @@ class SendResult:
 
 
 class Channel(ABC):
-    """A provider: parse inbound, parse status, send a batch, render a reply."""
+    """A provider: parse inbound, parse status, send a batch, reply."""
 
     name: str = ""
     #: the most recipients one provider request may carry
@@ -112,15 +112,15 @@ class Channel(ABC):
     def __init__(self, config: dict):
         self.config = config
 
-    def authenticate(self, request: Request) -> None:
+    def authenticate(self, request: Request | FormRequest) -> None:
         """Raise WebhookError(403) unless the request comes from the provider. Fails closed."""
 
     @abstractmethod
-    def parse_inbound(self, request: Request) -> list[InboundSMS]:
+    def parse_inbound(self, request: Request | FormRequest) -> list[InboundSMS]:
         """Inbound SMS in a webhook request; WebhookError(400) when malformed."""
 
     @abstractmethod
-    def parse_status(self, request: Request) -> list[StatusUpdate]:
+    def parse_status(self, request: Request | FormRequest) -> list[StatusUpdate]:
         """Delivery reports in a webhook request; WebhookError(400) when malformed."""
 
     @abstractmethod
