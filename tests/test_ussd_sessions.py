@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 import handlers
 from gateway.extensions import db
-from gateway.models import Contact, Message, Report, UssdDraft, UssdSession
+from gateway.models import Contact, Message, Report, Topic, UssdDraft, UssdSession
 from gateway.services import contacts as contact_service
 from tests.ussd_tester import UssdTester, check_screen, new_number, ussd  # noqa: F401 - fixture
 from tests.test_ussd_journeys import SAYS, report_until_confirm
@@ -216,6 +216,38 @@ def test_a_write_that_keeps_failing_goes_to_the_dead_letter_list(app, seeded, ca
     process_pending()
     assert redis.llen(PENDING_KEY) == 0 and redis.llen(FAILED_KEY) == 2
     assert "dropped" in caplog.text
+
+
+def test_handed_over_writes_apply_in_one_transaction_and_a_bad_one_does_not_hold_the_rest(app, ussd, seeded):
+    import json
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+    from gateway.models import Subscription
+    from gateway.services.ussd_sessions import PENDING_KEY
+    from workers.ussd import FAILED_KEY, process_pending
+    redis = app.extensions["redis"]
+    contact = contact_service.get_or_create(new_number())[0]
+    topics = db.session.scalars(select(Topic.id).limit(3)).all()
+    db.session.commit()
+    commits = []
+
+    def committed(session):
+        commits.append(session)
+    event.listen(Session, "after_commit", committed)
+    try:
+        redis.lpush(PENDING_KEY, *(json.dumps({"kind": "topic", "contact_id": contact.id, "topic_id": t,
+                                               "join": True}) for t in topics))
+        assert process_pending() == 3 and len(commits) == 1 and redis.llen(PENDING_KEY) == 0
+        commits.clear()
+        redis.lpush(PENDING_KEY, json.dumps({"kind": "topic", "contact_id": contact.id, "topic_id": topics[0],
+                                             "join": False}),
+                    json.dumps({"kind": "nonsense"}),
+                    json.dumps({"kind": "topic", "contact_id": contact.id, "topic_id": topics[1], "join": False}))
+        assert process_pending() == 3 and redis.llen(PENDING_KEY) == 0 and redis.llen(FAILED_KEY) == 1
+    finally:
+        event.remove(Session, "after_commit", committed)
+    assert db.session.scalars(select(Subscription.topic_id).where(Subscription.contact_id == contact.id)
+                              ).all() == [topics[2]]
 
 
 def test_a_hop_for_an_unknown_session_replays_its_inputs(client, seeded):

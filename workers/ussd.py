@@ -2,12 +2,13 @@
 
 A hop answers from Redis and pushes what it stores onto a Redis list in the same pipeline as its
 session state (`gateway.services.ussd_sessions.save`); the first push while no job is queued
-queues `process_pending`. This job takes the items oldest first, applies each in its own
-transaction and removes it from the list only once committed, so a worker killed mid-batch
-leaves the rest (and the one it was on) for the next job. Every item is safe to apply twice:
-a report is unique per session (`source_key`) and its acknowledgement is queued only by the
-transaction that created it; subscriptions are unique; a call-back joins the open ticket; a
-registration's reminder keeps one job id (only an acknowledgement SMS could go twice).
+queues `process_pending`. This job takes the items oldest first, a batch at a time in one
+transaction (or, when one of them fails, each in its own), and removes them from the list only
+once committed, so a worker killed mid-batch leaves them for the next job; one killed between a
+commit and the removal makes the next job apply that batch again. Every item is safe to apply
+twice: a report is unique per session (`source_key`) and its acknowledgement is queued only by
+the transaction that created it; subscriptions are unique; a call-back joins the open ticket; a
+registration's reminder keeps one job id (only acknowledgement SMS could go twice).
 
 One job at a time takes the list (a lock), so a person's writes apply in the order they made
 them. An item that keeps failing goes to a dead-letter list after MAX_ATTEMPTS (logged, with no
@@ -67,16 +68,37 @@ def _drain(redis) -> int:
         items = redis.lrange(PENDING_KEY, -BATCH_SIZE, -1)
         if not items:
             return done
-        for raw in reversed(items):   # LPUSH puts the newest first: the tail is the oldest
-            try:
+        oldest_first = items[::-1]    # LPUSH puts the newest first: the tail is the oldest
+        try:
+            # The usual case: the whole batch in one transaction (one commit, one LTRIM).
+            for raw in oldest_first:
                 apply(json.loads(raw))
-                db.session.commit()
-            except Exception as exc:
-                db.session.rollback()
-                if not _give_up(redis, raw, exc):
-                    raise             # RQ retries the job (PENDING_RETRY); the item stays
-            redis.lrem(PENDING_KEY, -1, raw)
-            done += 1
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            done += _one_by_one(redis, oldest_first)    # find the failing item; apply the others
+            continue
+        # The batch is the list's tail, and only the job holding the lock takes from the tail.
+        redis.ltrim(PENDING_KEY, 0, -len(items) - 1)
+        done += len(items)
+
+
+def _one_by_one(redis, oldest_first: list[bytes]) -> int:
+    """Apply items each in its own transaction, removing each once committed; an item that
+    fails again is retried by RQ (the job raises, the item and those after it stay), or goes to
+    the dead-letter list when it never can succeed."""
+    done = 0
+    for raw in oldest_first:
+        try:
+            apply(json.loads(raw))
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            if not _give_up(redis, raw, exc):
+                raise             # RQ retries the job (PENDING_RETRY); the item stays
+        redis.lrem(PENDING_KEY, -1, raw)
+        done += 1
+    return done
 
 
 def _give_up(redis, raw: bytes, exc: Exception) -> bool:
