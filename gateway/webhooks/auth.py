@@ -15,9 +15,14 @@ def token_matches(given: str | None, expected: str | None, required: bool) -> bo
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def require_query_token(setting: str) -> None:
-    """Raise 403 unless `?token=` equals the configured `setting` (when one is configured)."""
-    expected = current_app.config.get(setting)
-    production = current_app.config.get("GATEWAY_ENV") == "production"
-    if not token_matches(request.args.get("token"), expected, required=production):
+def check_query_token(req, config, setting: str) -> None:
+    """Raise 403 unless `?token=` of `req` (Flask's request or a FormRequest) equals the
+    configured `setting`; without one configured, only outside production may pass."""
+    production = config.get("GATEWAY_ENV") == "production"
+    if not token_matches(req.args.get("token"), config.get(setting), required=production):
         raise WebhookError(403, "invalid or missing token")
+
+
+def require_query_token(setting: str) -> None:
+    """`check_query_token` on the current Flask request."""
+    check_query_token(request, current_app.config, setting)

@@ -13,7 +13,7 @@ from africastalking.Service import Service, validate_phone
 from africastalking.SMS import SMSService
 from flask import Request
 
-from gateway.webhooks.auth import token_matches
+from gateway.webhooks.auth import check_query_token
 from handlers.base import (Channel, FinalSendError, FormRequest, InboundSMS, OutboundSMS, RetryableSendError,
                            SendError, SendResult, StatusUpdate, WebhookError)
 
@@ -120,9 +120,7 @@ class AfricasTalkingChannel(Channel):
     # --- webhooks --------------------------------------------------------------------------
     def authenticate(self, request: Request | FormRequest) -> None:
         """`?token=` must equal AT_CALLBACK_TOKEN (required in production)."""
-        if not token_matches(request.args.get("token"), self.config.get("AT_CALLBACK_TOKEN"),
-                             required=self.config.get("GATEWAY_ENV") == "production"):
-            raise WebhookError(403, "invalid or missing token")
+        check_query_token(request, self.config, "AT_CALLBACK_TOKEN")
 
     def parse_inbound(self, request: Request) -> list[InboundSMS]:
         """Fields: from, to, text, date, id, linkId, networkCode; `id` de-duplicates."""

@@ -11,7 +11,7 @@ from functools import lru_cache
 from flask import Request
 
 from gateway.phone import InvalidNumber, normalize
-from gateway.webhooks.auth import token_matches
+from gateway.webhooks.auth import check_query_token
 from handlers.base import FormRequest, WebhookError
 from menus.protocol import UssdHop, UssdProtocol, UssdReply, UssdSessionEnd
 
@@ -58,10 +58,7 @@ class AfricasTalkingUssd(UssdProtocol):
 
     def authenticate(self, request: Request | FormRequest) -> None:
         """`?token=` must equal AT_CALLBACK_TOKEN (required in production)."""
-        config = self.config
-        if not token_matches(request.args.get("token"), config.get("AT_CALLBACK_TOKEN"),
-                             required=config.get("GATEWAY_ENV") == "production"):
-            raise WebhookError(403, "invalid or missing token")
+        check_query_token(request, self.config, "AT_CALLBACK_TOKEN")
 
     def parse_hop(self, request: Request | FormRequest) -> UssdHop:
         form = request.form
