@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from collections.abc import Mapping
 
 from flask import Request
 

@@ -21,8 +21,8 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 
 from gateway.extensions import db
-from gateway.queue import roundtrip
 from gateway.models import UssdDraft, UssdSession, utcnow
+from gateway.queue import roundtrip
 
 # Writes handed to `workers.ussd.process_pending` (JSON items, oldest at the tail), the flag
 # that says a job to take them is queued, and the contacts seen (contact id -> last seen, epoch).
