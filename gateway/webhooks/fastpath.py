@@ -45,10 +45,15 @@ def parse_form(body: bytes) -> dict[str, str]:
         pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except ValueError:
         raise WebhookError(400, "too many form fields") from None
-    form: dict[str, str] = {}
+    return _first_values(pairs)
+
+
+def _first_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """{name: first value}: what werkzeug's MultiDict.get gives for a repeated name."""
+    first: dict[str, str] = {}
     for name, value in pairs:
-        form.setdefault(name, value)
-    return form
+        first.setdefault(name, value)
+    return first
 
 
 class FastPath:
@@ -89,7 +94,7 @@ class FastPath:
             queue.start_embedded_worker(app)      # what Flask's before_request does for other requests
         with app.app_context():
             try:
-                args = dict(reversed(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)))
+                args = _first_values(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
                 body_text, content_type = answer(FormRequest(args, parse_form(body), environ))
                 return 200, content_type, body_text
             except WebhookError as exc:
