@@ -28,6 +28,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_env() -> dict:
+    """The environment for a database or Redis server: without libfaketime's preload, so a
+    test run under `faketime` (.ci/run) moves the gateway's clock, not the servers' (as in
+    production, where they keep their own time)."""
+    env = dict(os.environ)
+    for name in ("LD_PRELOAD", "FAKETIME", "FAKETIME_NO_CACHE", "DONT_FAKE_MONOTONIC"):
+        env.pop(name, None)
+    return env
+
+
 def wait_for_port(port: int, timeout: float = 20) -> None:
     """Block until something accepts connections on `port`."""
     deadline = time.time() + timeout
@@ -44,7 +54,7 @@ def redis_server():
     """A throw-away redis-server; yields its URL."""
     port = free_port()
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL, env=server_env())
     try:
         wait_for_port(port)
         yield f"redis://127.0.0.1:{port}/0"
@@ -64,17 +74,17 @@ def postgres_server():
     data = os.path.join(tmp, "data")
     try:
         subprocess.run(as_postgres + [f"{bindir}/initdb", "-D", data, "-U", "postgres", "-A", "trust"],
-                       check=True, stdout=subprocess.DEVNULL)
+                       check=True, stdout=subprocess.DEVNULL, env=server_env())
         subprocess.run(as_postgres + [f"{bindir}/pg_ctl", "-D", data, "-l", f"{data}/server.log", "-w", "-o",
                                       f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
                                       f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-                                      "start"], check=True, stdout=subprocess.DEVNULL)
+                                      "start"], check=True, stdout=subprocess.DEVNULL, env=server_env())
         subprocess.run(as_postgres + [f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-                                      "murya_bench"], check=True)
+                                      "murya_bench"], check=True, env=server_env())
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/murya_bench"
     finally:
         subprocess.run(as_postgres + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=server_env())
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -13,7 +13,7 @@ language_group = AppGroup("language", help="Language detection of SMS free text.
 
 @language_group.command("build-profiles")
 @click.option("--source", type=click.Path(exists=True, file_okay=False), default=str(language.SOURCE_DIR),
-              show_default=True, help="folder of training text (shared/data/langid)")
+              show_default=True, help="folder of training text (shipped in gateway/data/langid)")
 @click.option("--out", type=click.Path(file_okay=False), default=str(language.PROFILES_DIR), show_default=True,
               help="where the langdetect profiles are written")
 def build_profiles_command(source: str, out: str) -> None:

@@ -6,10 +6,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
-# Reference data shipped with the code (Niger's P-codes), so a deployment needs nothing else.
+# Data shipped with the code (Niger's P-codes and boundaries, language-detection training text),
+# so a clone, a package or a deployment needs nothing beside the repository.
 REFERENCE_DATA = ROOT / "gateway" / "data"
-# The project's shared material beside the repository: text to rebuild language profiles from.
-SHARED_DATA = Path(os.environ.get("MURYA_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 class ConfigError(RuntimeError):

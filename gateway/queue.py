@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from datetime import datetime, timedelta
 
 import fakeredis
@@ -236,7 +237,10 @@ class EmbeddedWorker:
                 self.jobs_run += drain(self.app)
             except Exception:  # keep the thread alive; the job's own failure is in RQ's registry
                 log.exception("embedded worker loop failed")
-            self._stop.wait(self.interval)
+            # A relative sleep, not `Event.wait(timeout)`: a timed lock wait takes an absolute
+            # monotonic deadline, which a shifted clock (libfaketime in .ci/run) can push out
+            # of reach, and the thread would never look at the queue again.
+            time.sleep(self.interval)
 
     def stop(self) -> None:
         """Ask the thread to stop after its current pass."""

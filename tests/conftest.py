@@ -96,8 +96,15 @@ def make_app(_schema):
 
 
 @pytest.fixture
-def app(make_app):
-    """The app under test, inside an app context, with empty tables and an empty Redis."""
+def app(request, make_app):
+    """The app under test, inside an app context, with empty tables and an empty Redis.
+
+    A test that asks for `clock` gets it frozen here, before the app and any data exist,
+    whatever the order of its arguments: data dated from the real clock and then read under a
+    frozen one would make the answer depend on the hour the suite runs.
+    """
+    if "clock" in request.fixturenames:
+        request.getfixturevalue("clock")
     app = make_app()
     with app.app_context():
         _empty_tables()
@@ -159,7 +166,8 @@ FROZEN = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)  # 10:00 in Niamey
 
 @pytest.fixture
 def clock():
-    """The clock frozen at FROZEN; `clock.shift(seconds)` moves it."""
+    """The clock frozen at FROZEN; `clock.shift(seconds)` moves it. Frozen before the `app`
+    fixture builds anything (see `app`), so every row a test creates is dated from FROZEN."""
     import time_machine
     with time_machine.travel(FROZEN, tick=False) as traveller:
         yield traveller

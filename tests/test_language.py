@@ -1,5 +1,6 @@
 """Language detection of SMS free text (gateway.services.language)."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -133,7 +134,6 @@ def test_profiles_hold_folded_ngrams_only():
         assert all(language._fold_chars(g) == g for g in grams), path.name
 
 
-@pytest.mark.skipif(not language.SOURCE_DIR.is_dir(), reason="shared/data/langid not present")
 def test_build_profiles_into_tmp_dir(tmp_path):
     summary = language.build_profiles(language.SOURCE_DIR, tmp_path, max_lines=300)
     assert set(summary) == set(language.LANGUAGES)
@@ -154,3 +154,17 @@ def test_held_out_lines_are_not_trained_on(tmp_path):
 def test_command_line_needs_the_build_verb(capsys):
     assert language.main([]) == 2
     assert "build" in capsys.readouterr().err
+
+
+def test_training_text_ships_with_the_code():
+    """A clone, a package or a deployment has nothing beside the repository: every file the
+    profiles are built from is inside it, next to its SOURCES.md."""
+    root = Path(__file__).resolve().parent.parent
+    assert language.SOURCE_DIR.is_relative_to(root)
+    assert (language.SOURCE_DIR / "SOURCES.md").is_file()
+    for lang, names in language.TRAINING.items():
+        for name in names:
+            if name.startswith("stock:"):
+                continue
+            path = language.source_path(name, language.SOURCE_DIR)
+            assert path.is_file() and path.resolve().is_relative_to(root), (lang, name)

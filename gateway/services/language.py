@@ -3,7 +3,7 @@
 The stock langdetect profiles know neither Hausa nor Zarma (they call Hausa Swahili, Somali or
 Indonesian), so the detector here is a langdetect ``DetectorFactory`` loaded only with the
 profiles in ``langprofiles/``, built by :func:`build_profiles` from the openly licensed text in
-``shared/data/langid/`` and the project-authored text in ``langdata/``. The same :func:`fold`
+``gateway/data/langid/`` (copied with its SOURCES.md) and the project-authored text in ``langdata/``. The same :func:`fold`
 runs at build and at detect time, so a message typed in capitals on a feature phone, without
 hooked letters or accents, looks to the detector like the text the profiles were built from.
 
@@ -25,12 +25,12 @@ from langdetect.detector_factory import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 from langdetect.utils.lang_profile import LangProfile
 
-from gateway.config import SHARED_DATA
+from gateway.config import REFERENCE_DATA
 
 HERE = Path(__file__).resolve().parent
 PROFILES_DIR = HERE / "langprofiles"
 LANGDATA_DIR = HERE / "langdata"
-SOURCE_DIR = SHARED_DATA / "langid"
+SOURCE_DIR = REFERENCE_DATA / "langid"
 
 #: Languages the detector answers with (ISO 639-3). ``eng`` is an "other" class: Hausa
 #: messages mix in English, and a message that is mostly English is better answered ``eng``
