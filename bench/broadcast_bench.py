@@ -132,7 +132,7 @@ def main() -> int:
             time.sleep(2)     # workers up and listening
             with app.app_context():
                 from gateway.services import campaigns
-                from workers.campaigns import _jobs_key
+                from gateway.services.campaigns import _jobs_key
                 campaign = campaigns.create({"name": "Bench", "texts": TEXTS, "default_language": "fra"}, "bench")
                 campaign_id = campaign.id
                 t_send = time.monotonic()

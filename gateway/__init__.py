@@ -40,7 +40,7 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Database, migrations, encryption keys and the queue."""
-    from gateway import crypto, queue
+    from gateway import crypto, jobs, queue
     from gateway.extensions import db, migrate
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         from gateway.config import INSTANCE
@@ -49,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     crypto.init_app(app)
     queue.init_app(app)
+    jobs.init_app(app)
 
 
 def _migrations_dir():

@@ -28,7 +28,7 @@ COMMAND_MODULES: list[str] = ["gateway.cli_privacy", "gateway.cli_language", "ga
 def seed_command(data_dir: str, demo: bool) -> None:
     """Load reference data: regions, departments, categories, topics (and demo activities)."""
     from pathlib import Path
-    from gateway.services.reference import load_all
+    from gateway.services.reference_data import load_all
     counts = load_all(Path(data_dir), demo=demo)
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
@@ -89,7 +89,7 @@ def serve_command(host: str, port: int | None) -> None:
     """Development server with everything in one process (what `make run` starts)."""
     from flask_migrate import upgrade
     from gateway.models import User
-    from gateway.services.reference import load_all
+    from gateway.services.reference_data import load_all
     app = current_app._get_current_object()
     port = port or app.config["PORT"]
     upgrade()

@@ -4,6 +4,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from gateway.services.privacy import purge
+from workers import periodic
+
 privacy_cli = AppGroup("privacy", help="Data retention (RETENTION_DAYS).")
 
 
@@ -13,7 +16,6 @@ privacy_cli = AppGroup("privacy", help="Data retention (RETENTION_DAYS).")
               help="retention period in days (default: RETENTION_DAYS)")
 def purge_command(dry_run: bool, days: int | None) -> None:
     """Purge message text and personal data older than the retention period (audited)."""
-    from gateway.services.privacy import purge
     result = purge(dry_run=dry_run, days=days, actor="cli")
     verb = "would purge" if dry_run else "purged"
     click.echo(f"{verb} (older than {result.cutoff}): {result.messages} message texts, "
@@ -25,8 +27,7 @@ def purge_command(dry_run: bool, days: int | None) -> None:
 @privacy_cli.command("schedule")
 def schedule_command() -> None:
     """Make sure the daily purge is scheduled (workers also do this when they start)."""
-    from workers.retention import ensure_scheduled
-    click.echo(f"daily purge scheduled: {ensure_scheduled()}")
+    click.echo(f"daily purge scheduled: {periodic.schedule_next('privacy-purge')}")
 
 
 commands = [privacy_cli]

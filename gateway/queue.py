@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import fakeredis
@@ -19,6 +20,8 @@ from rq import Queue, Retry, SimpleWorker
 from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
+
+from gateway.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +110,12 @@ def get_queue(name: str = "default") -> Queue:
     return current_app.extensions["queues"][name]
 
 
-def enqueue(func, *args, queue: str = "default", retry: Retry | None = None,
+def enqueue(func: Callable | str, *args, queue: str = "default", retry: Retry | None = None,
             job_id: str | None = None, at: datetime | None = None, delay: timedelta | None = None,
             **kwargs) -> Job:
-    """Queue `func(*args, **kwargs)` now, at `at` (aware datetime) or after `delay`."""
+    """Queue `func(*args, **kwargs)` now, at `at` (aware datetime) or after `delay`.
+
+    `func` is a function or its dotted path; services queue by path through `gateway.jobs`."""
     q = get_queue(queue)
     options = {"retry": retry, "job_id": job_id}
     options = {k: v for k, v in options.items() if v is not None}
@@ -119,35 +124,6 @@ def enqueue(func, *args, queue: str = "default", retry: Retry | None = None,
     if delay is not None:
         return q.enqueue_in(delay, func, *args, **options, **kwargs)
     return q.enqueue(func, *args, **options, **kwargs)
-
-
-def enqueue_after_commit(func, *args, queue: str = "default", **kwargs) -> None:
-    """Queue a job once the current database transaction commits (dropped on rollback).
-
-    A job queued before its rows are committed could run first and find nothing to do.
-    """
-    from gateway.extensions import db
-    session = db.session()
-    session.info.setdefault("after_commit_jobs", []).append((func, args, queue, kwargs))
-
-
-def _install_after_commit_hooks() -> None:
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
-    @event.listens_for(Session, "after_commit")
-    def _run_jobs(session):
-        jobs = session.info.pop("after_commit_jobs", [])
-        for func, args, queue_name, kwargs in jobs:
-            enqueue(func, *args, queue=queue_name, **kwargs)
-
-    @event.listens_for(Session, "after_soft_rollback")
-    def _drop_jobs(session, previous_transaction):
-        if previous_transaction.parent is None:   # outermost rollback only, not a savepoint
-            session.info.pop("after_commit_jobs", None)
-
-
-_install_after_commit_hooks()
 
 
 class AppWorker(SimpleWorker):
@@ -163,7 +139,6 @@ class AppWorker(SimpleWorker):
     def perform_job(self, job, queue):
         self.jobs_performed += 1
         with self.app.app_context():
-            from gateway.extensions import db
             try:
                 return super().perform_job(job, queue)
             finally:
@@ -229,6 +204,9 @@ class EmbeddedWorker:
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="murya-embedded-worker", daemon=True)
         self.jobs_run = 0
+        # Jobs every worker runs when it starts, by dotted path (gateway.jobs.init_app).
+        for path in app.extensions.get("worker_startup_jobs", ()):
+            app.extensions["queues"]["default"].enqueue(path)
         self.thread.start()
 
     def _run(self) -> None:

@@ -157,7 +157,7 @@ def drain(app):
 @pytest.fixture
 def seeded(app):
     """Reference data loaded: regions, departments, categories, topics, demo activities."""
-    from gateway.services.reference import load_all
+    from gateway.services.reference_data import load_all
     return load_all(REFERENCE_DATA, demo=True)
 
 

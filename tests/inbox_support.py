@@ -5,7 +5,7 @@ from gateway.extensions import db
 from gateway.models import CannedReply, Message
 from gateway.services import contacts
 from gateway.services.reports import ReportDraft, create_report
-from gateway.services.tickets import open_ticket
+from gateway.services.ticket_intake import open_ticket
 
 NUMBER = "+22790555001"
 

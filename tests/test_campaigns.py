@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gateway.extensions import db
 from gateway.models import Campaign, Contact, ContactGroup, Delivery, Message, Registration, Subscription, Topic, utcnow
 from gateway.services import campaigns, contacts
-from gateway.services.messaging import apply_status
+from gateway.services.delivery_reports import apply_status
 from tests.factories import ActivityFactory, ContactFactory
 from workers import campaigns as engine
 

@@ -8,7 +8,7 @@ from rq.registry import ScheduledJobRegistry
 from gateway.extensions import db
 from gateway.models import Message, utcnow
 from tests.conftest import FROZEN
-from workers.periodic import ensure_scheduled, sweep_job
+from workers.periodic import ensure_scheduled, run
 
 
 def test_every_worker_start_schedules_each_run_once(app):
@@ -25,7 +25,7 @@ def test_the_sweep_signals_stranded_messages_and_schedules_the_next(app, drain):
                       kind="inbound", created_at=old, updated_at=old, extra={})
     db.session.add(message)
     db.session.commit()
-    assert sweep_job() == 1
+    assert run("inbound-sweep") == 1
     registry = ScheduledJobRegistry(queue=app.extensions["queues"]["default"])
     assert any(j.startswith("inbound-sweep-") for j in registry.get_job_ids())
 

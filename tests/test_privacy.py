@@ -115,10 +115,10 @@ def test_cli_purge(app, runner, history, clock):
 def test_daily_job_runs_on_the_worker_and_schedules_the_next(app, drain, history, clock):
     from rq.registry import ScheduledJobRegistry
     from gateway.queue import get_queue
-    from workers import retention
-    job_id = retention.ensure_scheduled()
+    from workers import periodic
+    job_id = periodic.schedule_next("privacy-purge")
     assert job_id == "privacy-purge-20261127"                  # next 02:00 Niamey
-    assert retention.ensure_scheduled() == job_id              # idempotent
+    assert periodic.schedule_next("privacy-purge") == job_id              # idempotent
     registry = ScheduledJobRegistry(queue=get_queue("default"))
     assert registry.get_job_ids() == [job_id]
     clock.shift(timedelta(days=1))
@@ -130,8 +130,8 @@ def test_daily_job_runs_on_the_worker_and_schedules_the_next(app, drain, history
 
 
 def test_next_run_is_two_in_the_morning_in_niamey():
-    from workers.retention import next_run
-    at = next_run(datetime(2026, 11, 26, 0, 30, tzinfo=timezone.utc))      # 01:30 in Niamey
+    from workers.periodic import next_run
+    at = next_run("privacy-purge", datetime(2026, 11, 26, 0, 30, tzinfo=timezone.utc))      # 01:30 in Niamey
     assert at.astimezone(timezone.utc) == datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)
-    at = next_run(datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc))       # exactly 02:00
+    at = next_run("privacy-purge", datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc))       # exactly 02:00
     assert at.astimezone(timezone.utc) == datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)

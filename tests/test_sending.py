@@ -4,7 +4,8 @@ from __future__ import annotations
 from gateway.extensions import db
 from gateway.models import Message
 from gateway.services import contacts
-from gateway.services.messaging import apply_status, queue_sms
+from gateway.services.delivery_reports import apply_status
+from gateway.services.messaging import queue_sms
 
 
 def test_reply_is_queued_then_sent_by_the_worker(app, drain):

@@ -41,7 +41,7 @@ def contact(phone: str = PHONE) -> Contact:
 
 
 def sms_text(key, language, /, **params):
-    from gateway.services.sms_texts import sms_text as render
+    from gateway.services.reply_texts import sms_text as render
     return render(key, language, **params)
 
 
@@ -58,7 +58,7 @@ def test_report_keyword_creates_a_report_acknowledged_in_that_language(sms, text
     assert report is not None and report.channel == "sms" and report.language == language
     assert report.text == text.split(None, 1)[1]
     assert report.source_key.startswith("sms:")
-    from gateway.services.texts import report_ack_text
+    from gateway.services.notification_texts import report_ack_text
     assert replies == [report_ack_text(language, report.reference)]
     assert report.reference in replies[0]
     assert contact().language == language

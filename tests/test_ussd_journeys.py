@@ -236,22 +236,22 @@ def test_a_registration_whose_hand_over_was_lost_still_gets_its_reminder(app, us
     """Redis lost the hop's hand-over after the place was taken: the periodic sweep schedules
     the reminder once the registration is old enough (the worker would have done it by then)."""
     from gateway.services.ussd_sessions import PENDING_KEY
-    from workers.periodic import sweep_job
+    from workers.periodic import run
     phone = ussd("fra")
     phone.send(MAIN_OPTION["activities"]).choose("Diffa").choose("Dialogue intercommunautaire")
     phone.send("1").expect(SAYS["fra"]["registered"], end=True)
     app.extensions["redis"].delete(PENDING_KEY)
-    sweep_job()
+    run("reminders-sweep")
     registration = db.session.scalar(select(Registration))
     assert registration.reminder_job_id is None                  # too young: the worker's job
     clock.shift(timedelta(minutes=11))
-    sweep_job()
+    run("reminders-sweep")
     db.session.refresh(registration)
     assert registration.reminder_job_id
     clock.shift(timedelta(days=4, hours=1))                       # the day before
     drain()
     assert any("Dialogue intercommunautaire" in text for text in outbox(phone.phone))
-    sweep_job()
+    run("reminders-sweep")
     assert db.session.scalar(select(func.count()).select_from(Registration)
                              .where(Registration.reminded_at.is_not(None))) == 1
 

@@ -315,7 +315,7 @@ def test_leaving_the_report_on_purpose_keeps_no_draft(ussd, seeded):
 
 def test_a_draft_expires_after_the_configured_time(make_app, clock):
     from gateway.config import REFERENCE_DATA
-    from gateway.services.reference import load_all
+    from gateway.services.reference_data import load_all
     app = make_app(USSD_DRAFT_TTL=3600)
     with app.app_context():
         from tests.conftest import _empty_tables

@@ -41,20 +41,21 @@ from rq.job import Job, JobStatus
 from sqlalchemy import JSON, bindparam, case, func, insert, literal, select, update
 
 import handlers
-from gateway import crypto, queue
+from gateway import crypto, jobs, queue
 from gateway.extensions import db
 from gateway.models import Campaign, Contact, Delivery, Message, utcnow
 from gateway.models.base import UTC
 from gateway.services import audit
-from gateway.services.campaigns import (NIAMEY, audience_conditions, channel_for, language_expression,
-                                        segment_price, skip_reason_expression, text_for, per_channel)
+from gateway.services.campaigns import (KEY_TTL, NIAMEY, _jobs_key, _watch_key, audience_conditions, channel_for,
+                                        language_expression, per_channel, schedule, segment_price,
+                                        skip_reason_expression, text_for)
+from gateway.services.contacts import apply_send_error
 from gateway.services.encoding import sms_info
 from handlers.base import FinalSendError, OutboundSMS, RetryableSendError, SendError, SendResult
 
 log = logging.getLogger(__name__)
 
 UNCONFIRMED = "unconfirmed: the worker stopped before recording the provider's answer"
-KEY_TTL = 30 * 24 * 3600
 
 
 # --- settings and Redis keys ------------------------------------------------------------------
@@ -77,14 +78,6 @@ def retry_policy() -> Retry:
     """RQ Retry with the configured backoff for retryable provider errors."""
     intervals = [int(x) for x in str(_config("CAMPAIGN_RETRY_INTERVALS")).split(",") if x.strip()]
     return Retry(max=len(intervals) or 1, interval=intervals or [0])
-
-
-def _jobs_key(campaign_id: int) -> str:
-    return f"murya:campaign:{campaign_id}:jobs"
-
-
-def _watch_key(campaign_id: int) -> str:
-    return f"murya:campaign:{campaign_id}:watch"
 
 
 # --- throttling -----------------------------------------------------------------------------------
@@ -145,31 +138,6 @@ def throttle(channel: str, units: int) -> None:
 
 
 # --- scheduling and starting -----------------------------------------------------------------------
-
-def start_now(campaign_id: int) -> None:
-    """Commit, then queue the start job (fan-out, or resume after pause / retry)."""
-    db.session.commit()   # the job must see the state change that asked for it
-    job = queue.enqueue(start_campaign, campaign_id, queue="default",
-                        job_id=f"campaign-{campaign_id}-start-{uuid.uuid4().hex[:8]}")
-    queue.connection().hset(_jobs_key(campaign_id), "start", job.id)
-
-
-def schedule(campaign: Campaign) -> Job:
-    """Have RQ's scheduler start the campaign at its `send_at` (UTC; given in Niger time)."""
-    job = queue.enqueue(start_campaign, campaign.id, queue="default", at=campaign.send_at,
-                        job_id=f"campaign-{campaign.id}-start-{uuid.uuid4().hex[:8]}")
-    campaign.status, campaign.job_id = "scheduled", job.id
-    return job
-
-
-def unschedule(campaign: Campaign) -> None:
-    """Drop the scheduled start job of a cancelled campaign (the job would no-op anyway)."""
-    if not campaign.job_id:
-        return
-    job = Job.fetch_many([campaign.job_id], connection=queue.connection())[0]
-    if job is not None and job.get_status(refresh=False) in (JobStatus.SCHEDULED, JobStatus.QUEUED):
-        job.cancel()
-
 
 def start_campaign(campaign_id: int) -> str:
     """Start (or resume) a campaign: fan out once, then queue every batch still to send."""
@@ -409,7 +377,6 @@ def _reason(error: SendError | None) -> str:
 
 def record(campaign_id: int, channel: str, by_key: dict, results: list[SendResult]) -> SendError | None:
     """Store every recipient's outcome in one transaction; return a retryable error if any."""
-    from workers.sending import apply_to_contact
     now = utcnow()
     sent_d, sent_m, failed_d, failed_m, again = [], [], [], [], []
     retry_error = None
@@ -438,7 +405,7 @@ def record(campaign_id: int, channel: str, by_key: dict, results: list[SendResul
         if error.stop_contact or error.invalid_number:
             contact = db.session.get(Contact, row.contact_id)
             if contact is not None:
-                apply_to_contact(contact, error, channel)
+                apply_send_error(contact, error, channel)
     d, m = Delivery.__table__, Message.__table__
     if sent_d:
         db.session.execute(update(d).where(d.c.id == bindparam("_id"), d.c.status == "claimed").values(
@@ -541,8 +508,8 @@ def watch_campaign(campaign_id: int) -> str:
     if campaign.started_at is None:
         start = connection.hget(_jobs_key(campaign_id), "start")
         if start is None or not _job_alive(Job.fetch_many([start.decode()], connection=connection)[0]):
-            job = queue.enqueue(start_campaign, campaign_id, queue="default",
-                                job_id=f"campaign-{campaign_id}-start-{uuid.uuid4().hex[:8]}")
+            job = jobs.enqueue(jobs.START_CAMPAIGN, campaign_id,
+                               job_id=f"campaign-{campaign_id}-start-{uuid.uuid4().hex[:8]}")
             connection.hset(_jobs_key(campaign_id), "start", job.id)
         return "fan-out pending"
     orphans = resolve_orphans(campaign_id)

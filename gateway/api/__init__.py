@@ -1,7 +1,5 @@
-"""The JSON API under /api/v1. Route modules attach themselves to `bp` on import."""
+"""The JSON API under /api/v1. Route modules attach themselves to `bp` when imported
+(`gateway.api.routes` imports them all; `gateway.blueprints` imports that before registering)."""
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-from gateway.api import auth, openapi  # noqa: E402,F401  (registers routes)
-from gateway.api import routes  # noqa: E402,F401

@@ -1,7 +1,7 @@
-"""The staff console: server-rendered pages behind a session login."""
+"""The staff console: server-rendered pages behind a session login. Page modules attach
+themselves to `bp` when imported (`gateway.console.views` imports them all; `gateway.blueprints`
+imports that before registering)."""
 from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
-
-from gateway.console import auth, views  # noqa: E402,F401

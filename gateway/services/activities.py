@@ -1,15 +1,20 @@
 """Activities: open ones near a person, registration with capacity and a waiting list, reminders."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
+from gateway import jobs
 from gateway.extensions import db
 from gateway.models import Activity, Registration, utcnow
 from gateway.services import audit
+from gateway.services.messaging import queue_sms
+from gateway.services.notification_texts import reminder_text
 
 REMINDER_BEFORE = timedelta(days=1)
+# A registration younger than this is left to the job that is about to schedule its reminder.
+UNSCHEDULED_AFTER = timedelta(minutes=10)
 
 
 class RegistrationError(ValueError):
@@ -88,12 +93,39 @@ def waitlist_position(registration: Registration) -> int:
 
 def schedule_reminder(registration: Registration) -> str | None:
     """Queue the reminder SMS for the day before the activity with RQ's scheduler."""
-    from gateway import queue
-    from workers.reminders import send_reminder
-    activity = registration.activity
-    at = activity.starts_at - REMINDER_BEFORE
+    at = registration.activity.starts_at - REMINDER_BEFORE
     if at <= utcnow():
         return None
-    job = queue.enqueue(send_reminder, registration.id, at=at, job_id=f"reminder-{registration.id}")
+    job = jobs.enqueue(jobs.SEND_REMINDER, registration.id, at=at, job_id=f"reminder-{registration.id}")
     registration.reminder_job_id = job.id
     return job.id
+
+
+def remind(registration_id: int) -> str:
+    """Queue the reminder SMS once, if the registration is still confirmed. Commits."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.status != "confirmed" or registration.reminded_at is not None:
+        return "nothing to do"
+    activity = registration.activity
+    if activity.status != "open":
+        return "activity not open"
+    registration.reminded_at = utcnow()
+    queue_sms(registration.contact, reminder_text(registration.contact.language, activity),
+              kind="reminder", commit=False)
+    db.session.commit()
+    return "queued"
+
+
+def schedule_missing_reminders(now: datetime | None = None) -> int:
+    """Schedule the reminder of confirmed registrations that still have none: a USSD
+    registration whose hand-over to the worker was lost (Redis failed after the place was
+    taken), or someone moved up from the waiting list. Returns how many were scheduled. Commits."""
+    now = now or utcnow()
+    missing = db.session.scalars(
+        select(Registration).join(Activity, Activity.id == Registration.activity_id).where(
+            Registration.status == "confirmed", Registration.reminder_job_id.is_(None),
+            Registration.reminded_at.is_(None), Registration.created_at < now - UNSCHEDULED_AFTER,
+            Activity.status == "open", Activity.starts_at > now + REMINDER_BEFORE)).all()
+    scheduled = sum(schedule_reminder(registration) is not None for registration in missing)
+    db.session.commit()
+    return scheduled

@@ -12,18 +12,24 @@ audience is every contact. Stopped contacts and invalid numbers that match are c
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from rq.job import Job, JobStatus
 from sqlalchemy import and_, case, exists, func, literal, or_, select, update
 
+import handlers
+from gateway import crypto, jobs, queue
 from gateway.extensions import db
 from gateway.i18n import LANGUAGES
 from gateway.models import (Activity, Campaign, Contact, ContactGroup, Delivery, Message,
                             Registration, Subscription, Topic, utcnow)
-from gateway.services import audit
+from gateway.phone import InvalidNumber, normalize
+from gateway.services import audit, contacts
 from gateway.services.encoding import sms_info, transliterate
+from gateway.services.messaging import queue_sms
 from gateway.services.places import InvalidPcode, canonical_pcode
 
 log = logging.getLogger(__name__)
@@ -239,7 +245,6 @@ def segment_price(channel: str) -> float:
 
 def channel_for(campaign_channel: str | None) -> str:
     """The channel a campaign sends on: its own, else the configured SMS_PROVIDER."""
-    import handlers
     return handlers.sending_channel(campaign_channel).name
 
 
@@ -307,9 +312,6 @@ def transliteration_preview(text: str) -> dict:
 def test_send(campaign: Campaign | None, phone: str, language: str | None, actor: str,
               texts: dict | None = None) -> Message:
     """Queue the campaign's text (in `language`) to one number, outside the campaign's counts."""
-    from gateway.phone import InvalidNumber
-    from gateway.services import contacts
-    from gateway.services.messaging import queue_sms
     texts = texts or (campaign.texts if campaign else None)
     if not texts:
         raise CampaignError("invalid_texts", "nothing to send: no text")
@@ -387,6 +389,46 @@ def summary(campaign: Campaign, with_preview: bool = False) -> dict:
     return body
 
 
+# --- starting and scheduling (the jobs themselves are in workers/campaigns.py) -------------------
+
+KEY_TTL = 30 * 24 * 3600
+
+
+def _jobs_key(campaign_id: int) -> str:
+    """Redis hash naming the campaign's start and batch jobs (batch number or "start" → job id)."""
+    return f"murya:campaign:{campaign_id}:jobs"
+
+
+def _watch_key(campaign_id: int) -> str:
+    """Redis key naming the campaign's current watchdog job."""
+    return f"murya:campaign:{campaign_id}:watch"
+
+
+def start_now(campaign_id: int) -> None:
+    """Commit, then queue the start job (fan-out, or resume after pause / retry)."""
+    db.session.commit()   # the job must see the state change that asked for it
+    job = jobs.enqueue(jobs.START_CAMPAIGN, campaign_id,
+                       job_id=f"campaign-{campaign_id}-start-{uuid.uuid4().hex[:8]}")
+    queue.connection().hset(_jobs_key(campaign_id), "start", job.id)
+
+
+def schedule(campaign: Campaign) -> Job:
+    """Have RQ's scheduler start the campaign at its `send_at` (UTC; given in Niger time)."""
+    job = jobs.enqueue(jobs.START_CAMPAIGN, campaign.id, at=campaign.send_at,
+                       job_id=f"campaign-{campaign.id}-start-{uuid.uuid4().hex[:8]}")
+    campaign.status, campaign.job_id = "scheduled", job.id
+    return job
+
+
+def unschedule(campaign: Campaign) -> None:
+    """Drop the scheduled start job of a cancelled campaign (the job would no-op anyway)."""
+    if not campaign.job_id:
+        return
+    job = Job.fetch_many([campaign.job_id], connection=queue.connection())[0]
+    if job is not None and job.get_status(refresh=False) in (JobStatus.SCHEDULED, JobStatus.QUEUED):
+        job.cancel()
+
+
 # --- state changes --------------------------------------------------------------------------------
 
 def get(campaign_id: int) -> Campaign:
@@ -403,17 +445,16 @@ def _conflict(campaign: Campaign, action: str) -> CampaignError:
 
 def send(campaign: Campaign, actor: str) -> Campaign:
     """Send now, or at `send_at` when that is in the future (RQ's scheduler runs it)."""
-    from workers import campaigns as engine
     if campaign.status != "draft":
         raise _conflict(campaign, "send")
     if campaign.send_at is not None and campaign.send_at > utcnow() + timedelta(seconds=5):
-        engine.schedule(campaign)
+        schedule(campaign)
         audit.record(actor, "campaign.schedule", "campaign", campaign.id, send_at=campaign.send_at.isoformat())
     else:
         campaign.status = "sending"
         audit.record(actor, "campaign.send", "campaign", campaign.id)
         db.session.commit()
-        engine.start_now(campaign.id)
+        start_now(campaign.id)
     db.session.commit()
     return campaign
 
@@ -432,21 +473,19 @@ def pause(campaign: Campaign, actor: str) -> Campaign:
 
 def resume(campaign: Campaign, actor: str) -> Campaign:
     """Carry on from where the campaign stopped."""
-    from workers import campaigns as engine
     changed = db.session.execute(update(Campaign).where(
         Campaign.id == campaign.id, Campaign.status == "paused").values(status="sending")).rowcount
     if not changed:
         raise _conflict(campaign, "resume")
     audit.record(actor, "campaign.resume", "campaign", campaign.id)
     db.session.commit()
-    engine.start_now(campaign.id)
+    start_now(campaign.id)
     db.session.refresh(campaign)
     return campaign
 
 
 def cancel(campaign: Campaign, actor: str) -> Campaign:
     """Cancel: nothing more is sent; recipients not reached yet are counted as skipped."""
-    from workers import campaigns as engine
     changed = db.session.execute(update(Campaign).where(
         Campaign.id == campaign.id, Campaign.status.in_(("draft", "scheduled", "sending", "paused"))
     ).values(status="cancelled", finished_at=utcnow())).rowcount
@@ -455,7 +494,7 @@ def cancel(campaign: Campaign, actor: str) -> Campaign:
     skip_pending(campaign.id, "cancelled")
     audit.record(actor, "campaign.cancel", "campaign", campaign.id)
     db.session.commit()
-    engine.unschedule(campaign)
+    unschedule(campaign)
     db.session.refresh(campaign)
     return campaign
 
@@ -473,7 +512,6 @@ def skip_pending(campaign_id: int, reason: str) -> int:
 
 def retry_failed(campaign: Campaign, actor: str) -> int:
     """Queue failed recipients again (not those who stopped or whose number is invalid)."""
-    from workers import campaigns as engine
     if campaign.status not in ("completed", "sending", "paused"):
         raise _conflict(campaign, "retry")
     retryable = and_(Delivery.campaign_id == campaign.id, Delivery.status == "failed",
@@ -491,7 +529,7 @@ def retry_failed(campaign: Campaign, actor: str) -> int:
         status="sending", finished_at=None))
     audit.record(actor, "campaign.retry_failed", "campaign", campaign.id, recipients=again)
     db.session.commit()
-    engine.start_now(campaign.id)
+    start_now(campaign.id)
     db.session.refresh(campaign)
     return again
 
@@ -524,8 +562,6 @@ def reconcile_status(channel: str, provider_id: str, phone: str | None) -> Messa
     """
     if not phone:
         return None
-    from gateway import crypto
-    from gateway.phone import InvalidNumber, normalize
     try:
         digest = crypto.lookup_hash(normalize(phone))
     except InvalidNumber:

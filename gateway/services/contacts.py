@@ -6,8 +6,9 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway import crypto
 from gateway.extensions import db
-from gateway.models import Contact, utcnow
+from gateway.models import Contact, ContactGroup, utcnow
 from gateway.phone import normalize
+from handlers.base import SendError
 
 
 def find_by_phone(raw: str) -> Contact | None:
@@ -43,7 +44,6 @@ def get_or_create(raw: str, *, channel: str | None = None, language: str | None 
 
 def set_groups(contact: Contact, names: list[str]) -> None:
     """Replace the contact's groups with `names` (lowercased, de-duplicated)."""
-    from gateway.models import ContactGroup
     wanted = {n.strip().lower() for n in names if n and n.strip()}
     contact.groups = [g for g in contact.groups if g.name in wanted]
     have = {g.name for g in contact.groups}
@@ -64,3 +64,13 @@ def restart(contact: Contact) -> bool:
         return False
     contact.stopped, contact.stopped_at, contact.stopped_via = False, None, None
     return True
+
+
+def apply_send_error(contact: Contact, error: SendError, channel: str) -> None:
+    """What a final send failure means for the person: opted out → stopped, bad number → invalid.
+
+    Shared by single sends (`messaging`) and campaign batches."""
+    if error.stop_contact:
+        stop(contact, via=f"provider:{channel}")
+    if error.invalid_number:
+        contact.invalid = True

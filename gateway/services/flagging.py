@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from gateway.extensions import db
 from gateway.models import Category, Contact, FlagRule, Message, Ticket, utcnow
 from gateway.services.keywords import fold
-from gateway.services.tickets import open_ticket
+from gateway.services.ticket_intake import open_ticket
 
 REPEAT_WINDOW = timedelta(hours=24)
 REPEAT_THRESHOLD = 2        # earlier flagged messages in the window that make a repeat sender

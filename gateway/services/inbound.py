@@ -2,8 +2,9 @@
 
 A webhook only authenticates, validates, stores the message (de-duplicated on the unique
 (direction, channel, provider_id) constraint with an ON CONFLICT insert, so a provider's retry
-or a duplicated delivery stores one row), queues `workers.inbound.process_inbound` and answers.
-Keywords, replies, language detection, flagging and tickets happen in that job.
+or a duplicated delivery stores one row), signals the workers (`signal_pending`) and answers.
+Keywords, replies, language detection, flagging and tickets happen in the job
+(gateway/services/sms_conversation.py).
 """
 from __future__ import annotations
 
@@ -12,16 +13,17 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import insert as core_insert
 from sqlalchemy import select
 
-from gateway import crypto, queue
+from gateway import crypto, jobs, queue
 from gateway.extensions import db
 from gateway.models import Contact, Message, utcnow
 from gateway.phone import InvalidNumber, normalize
 from gateway.services import contacts as contacts_service
-from gateway.services.messaging import apply_status
+from gateway.services.delivery_reports import apply_status
 from handlers.base import InboundSMS, StatusUpdate, WebhookError
 
 log = logging.getLogger(__name__)
@@ -172,12 +174,28 @@ def signal_pending(message_id: int) -> None:
     Measured (bench/sms_inbound_bench.py): an RQ job per message cost 0.45 ms of CPU in the
     webhook, more than storing the message; `workers.inbound.process_pending` takes ids in
     batches and fans out to idle workers. The rows are the truth: anything left unhandled
-    (a worker killed mid-batch) is found again by `workers.inbound.sweep_unhandled`.
+    (a worker killed mid-batch) is found again by `signal_unhandled`.
     """
     if queue.roundtrip(("LPUSH", PENDING_KEY, message_id))[0] == 1:
-        from workers.inbound import process_pending
-        queue.enqueue(process_pending, queue="high")
+        jobs.enqueue(jobs.INBOUND_PENDING)
 
+
+
+SWEEP_AFTER = timedelta(minutes=2)     # an unhandled message older than this was dropped
+
+
+def signal_unhandled() -> int:
+    """Signal again inbound messages of the last week still unhandled after SWEEP_AFTER
+    (a worker killed mid-batch); returns how many."""
+    now = utcnow()
+    ids = db.session.scalars(select(Message.id).where(
+        Message.direction == "in", Message.handled.is_(False), Message.created_at >= now - timedelta(days=7),
+        Message.created_at < now - SWEEP_AFTER).order_by(Message.id).limit(1000)).all()
+    for message_id in ids:
+        signal_pending(message_id)
+    if ids:
+        log.warning("%s unhandled inbound messages signalled again", len(ids))
+    return len(ids)
 
 def resolve_sender(message: Message) -> Contact | None:
     """The job side: find or create the contact from the encrypted sender, link it, and drop
@@ -196,7 +214,7 @@ def resolve_sender(message: Message) -> Contact | None:
 def apply_statuses(updates: list[StatusUpdate]) -> list[Message]:
     """Apply delivery reports (out-of-order safe). A report saying the person opted out stops
     the contact on every channel; one saying the number does not exist marks it invalid.
-    `messaging.apply_status` also moves campaign deliveries along and matches by number a
+    `delivery_reports.apply_status` also moves campaign deliveries along and matches by number a
     campaign send whose provider id was never recorded. Unknown ids are ignored. Commits."""
     messages = []
     for update in updates:
@@ -229,8 +247,3 @@ def opt_out(channel: str, numbers: list[str]) -> int:
     db.session.commit()
     return stopped
 
-
-def stored_count(channel: str, provider_id: str) -> int:
-    """How many inbound rows carry this provider id (tests and benchmarks: always 0 or 1)."""
-    return len(db.session.scalars(select(Message.id).where(
-        Message.direction == "in", Message.channel == channel, Message.provider_id == provider_id)).all())

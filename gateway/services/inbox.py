@@ -361,7 +361,7 @@ def close(ticket: Ticket, user: User, actor: str, notify: bool = True, force: bo
     or `notify` is off.
     """
     from gateway.services.messaging import queue_sms
-    from gateway.services.texts import ticket_closed_text
+    from gateway.services.notification_texts import ticket_closed_text
     _refuse_if_closed(ticket)
     _refuse_if_held_by_other(ticket, user, force)
     _end_assignment(ticket)

@@ -1,24 +1,30 @@
-"""Outbound SMS: every send is a Message row first, then a queued job. Stops are respected."""
+"""Outbound SMS: every send is a Message row first, then a queued job. Stops are respected.
+
+`send_queued` is what the job does with one such message (workers/sending.py): it claims the
+row first, so a job that runs twice never sends twice, and decides in one place what a failure
+means for the message and the person.
+"""
 from __future__ import annotations
 
-from flask import current_app
-from rq import Retry
-from sqlalchemy import select
+import logging
 
-from gateway import queue
+from sqlalchemy import update
+
+import handlers
+from gateway import jobs
 from gateway.extensions import db
-from gateway.models import Contact, Message
+from gateway.models import Contact, Message, utcnow
+from gateway.services.contacts import apply_send_error
 from gateway.services.encoding import sms_info
+from handlers.base import OutboundSMS, SendError
 
-# Replies retry quickly: a person is waiting for their acknowledgement.
-REPLY_RETRY = Retry(max=5, interval=[10, 30, 60, 300, 900])
+log = logging.getLogger(__name__)
 
 
 def queue_sms(contact: Contact, text: str, *, kind: str = "reply", language: str | None = None,
               channel: str | None = None, in_reply_to: Message | None = None,
               campaign_id: int | None = None, commit: bool = True) -> Message:
     """Record an outbound SMS and queue its sending. A stopped contact gets a 'skipped' row."""
-    import handlers
     info = sms_info(text)
     chosen = handlers.sending_channel(channel or contact.channel).name
     message = Message(direction="out", channel=chosen, contact_id=contact.id, text=text,
@@ -35,38 +41,58 @@ def queue_sms(contact: Contact, text: str, *, kind: str = "reply", language: str
     db.session.add(message)
     db.session.flush()
     if message.status == "queued":
-        from workers.sending import send_message
-        queue.enqueue_after_commit(send_message, message.id, queue="high", retry=REPLY_RETRY)
+        jobs.enqueue_after_commit(jobs.SEND_MESSAGE, message.id)
     if commit:
         db.session.commit()
     return message
 
 
-def apply_status(channel: str, provider_id: str, status: str, provider_status: str,
-                 error_code: str | None = None, failure_reason: str | None = None,
-                 phone: str | None = None) -> Message | None:
-    """Apply a delivery report to the outbound message it names; None when unknown.
+def send_queued(message_id: int) -> str:
+    """Send one queued outbound message. Claims it first so a retried job never sends twice;
+    a retryable failure raises (after putting the message back in the queue) so RQ retries."""
+    claimed = db.session.execute(
+        update(Message).where(Message.id == message_id, Message.status == "queued")
+        .values(status="sending", attempts=Message.attempts + 1, updated_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return "already handled"
+    message = db.session.get(Message, message_id)
+    contact = db.session.get(Contact, message.contact_id) if message.contact_id else None
+    if contact is None or (contact.stopped and message.kind != "stop_confirmation"):
+        message.record_status("skipped", reason="contact stopped or gone")
+        message.failure_reason = "contact stopped or gone"
+        db.session.commit()
+        return "skipped"
+    channel = handlers.get_channel(message.channel)
+    try:
+        [result] = channel.send_batch(message.text, [OutboundSMS(message.id, contact.phone)])
+    except SendError as exc:
+        record_send_error(message, contact, exc)
+        raise
+    if result.accepted:
+        message.provider_id = result.provider_id
+        message.cost = result.cost
+        message.record_status("sent", result.provider_status)
+    else:
+        record_send_error(message, contact, result.error)
+        if result.error is not None and result.error.retryable:
+            raise result.error
+    db.session.commit()
+    return message.status
 
-    `phone` (when the report carries it) lets a campaign send whose provider id was never
-    recorded (worker killed mid-batch) be matched by number instead of being sent again.
-    """
-    from gateway.services import campaigns
-    message = db.session.scalar(select(Message).where(
-        Message.direction == "out", Message.channel == channel, Message.provider_id == provider_id))
-    if message is None:
-        message = campaigns.reconcile_status(channel, provider_id, phone)
-    if message is None:
-        return None
-    changed = message.record_status(status, provider_status, error_code=error_code,
-                                    failure_reason=failure_reason)
-    if changed and status == "failed":
-        message.error_code = error_code
-        message.failure_reason = failure_reason or provider_status
-    if message.kind == "campaign":
-        campaigns.on_message_status(message)
-    return message
 
-
-def price(segments: int) -> float:
-    """Estimated cost of `segments` SMS segments at the configured price."""
-    return round(segments * float(current_app.config.get("SEGMENT_PRICE") or 0), 4)
+def record_send_error(message: Message, contact: Contact, error: SendError | None) -> None:
+    """The one place that decides what a send failure means for the message and the contact."""
+    error = error or SendError("provider refused the message")
+    message.error_code = error.code
+    if error.retryable:
+        # Back to queued so the retried job can claim it again.
+        message.status = "queued"
+        message.failure_reason = str(error)
+        log.warning("send of message %s failed, will retry: %s", message.id, error.code)
+    else:
+        message.record_status("failed", error_code=error.code, failure_reason=str(error))
+        message.failure_reason = str(error)
+        apply_send_error(contact, error, message.channel)
+    db.session.commit()

@@ -11,8 +11,8 @@ from gateway.extensions import db
 from gateway.models import Category, Contact, Report
 from gateway.services import audit
 from gateway.services.places import resolve
-from gateway.services.references import new_reference
-from gateway.services.tickets import open_ticket
+from gateway.services.reference_codes import new_reference
+from gateway.services.ticket_intake import open_ticket
 
 OCCURRED = ("today", "yesterday", "this_week", "earlier")
 URGENT = 3
@@ -54,7 +54,7 @@ def report_reference(source_key: str) -> str:
     import hmac
     from hashlib import sha256
     from gateway.crypto import _keys
-    from gateway.services.references import ALPHABET
+    from gateway.services.reference_codes import ALPHABET
     number = int.from_bytes(hmac.new(_keys().lookup, b"report-reference:" + source_key.encode(), sha256)
                             .digest()[:8], "big")
     chars = []

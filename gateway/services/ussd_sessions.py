@@ -22,6 +22,7 @@ from sqlalchemy import delete, select, update
 
 from gateway.extensions import db
 from gateway.models import UssdDraft, UssdSession, utcnow
+from gateway import jobs
 from gateway.queue import roundtrip
 
 # Writes handed to `workers.ussd.process_pending` (JSON items, oldest at the tail), the flag
@@ -101,9 +102,7 @@ def save(channel: str, session_id: str, state: dict, draft: dict | None = None,
 
 def signal_pending() -> None:
     """Queue the job that applies handed-over writes (the caller saw no job queued)."""
-    from gateway import queue
-    from workers.ussd import PENDING_RETRY, process_pending
-    queue.enqueue(process_pending, queue="high", retry=PENDING_RETRY)
+    jobs.enqueue(jobs.USSD_WRITES)
 
 
 def cached_reply(state: dict, hop_key: str) -> tuple[str, bool] | None:

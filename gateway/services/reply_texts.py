@@ -6,7 +6,7 @@ double its cost); queue_sms records the resulting encoding and segment count.
 from __future__ import annotations
 
 from gateway.i18n import LANGUAGES
-from gateway.services.texts import gsm_text
+from gateway.services.notification_texts import gsm_text
 
 
 def sms_text(key: str, language: str | None, /, **params) -> str:
