@@ -23,6 +23,7 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     app.session_interface = CookielessFastSessionInterface()
     register_logging(app)
     register_extensions(app)
+    register_i18n(app)
     register_channels(app)
     register_menus(app)
     register_blueprints(app)
@@ -55,6 +56,12 @@ def register_extensions(app: Flask) -> None:
 def _migrations_dir():
     from pathlib import Path
     return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def register_i18n(app: Flask) -> None:
+    """The console's own language (French, or English), with Flask-Babel."""
+    from gateway.console import locale
+    locale.init_app(app)
 
 
 def register_channels(app: Flask) -> None:

@@ -78,7 +78,8 @@ class BaseConfig:
         # Sending
         self.SEND_BATCH_SIZE = _int("SEND_BATCH_SIZE", 100)
         self.SEND_RATE_PER_SECOND = _float("SEND_RATE_PER_SECOND", 0)  # 0 = unthrottled
-        self.SEGMENT_PRICE = _float("SEGMENT_PRICE", 0.0)
+        # 25 XOF: what Niger's bulk-SMS aggregators ask per message (README, "Configuration").
+        self.SEGMENT_PRICE = _float("SEGMENT_PRICE", 25.0)
         self.CURRENCY = _env("CURRENCY", "XOF")
         # Campaigns (see workers/campaigns.py). Per-channel overrides: "africastalking=25,twilio=60".
         self.SEGMENT_PRICES = _env("SEGMENT_PRICES", "")
@@ -98,6 +99,8 @@ class BaseConfig:
         self.INBOUND_RATE_LIMIT = _int("INBOUND_RATE_LIMIT", 10)     # messages per sender
         self.INBOUND_RATE_WINDOW = _int("INBOUND_RATE_WINDOW", 600)  # seconds
         self.EMBEDDED_WORKER = _env("EMBEDDED_WORKER", "1") == "1"
+        # Maps show fewer reports than this per department as "< N" (nobody singled out).
+        self.MAP_MIN_COUNT = _int("MAP_MIN_COUNT", 5)
 
     def validate(self) -> None:
         """Check the settings this environment requires; raise ConfigError naming the first gap."""

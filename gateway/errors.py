@@ -1,4 +1,5 @@
-"""Error handling: JSON under /api, short plain text on webhooks, never a stack trace to a caller."""
+"""Error handling: JSON under /api, short plain text on webhooks, pages in the console's layout
+elsewhere; never a stack trace to a caller."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +7,7 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from gateway.extensions import db
 from handlers.base import WebhookError
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,16 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+def _is_webhook() -> bool:
+    return request.path.startswith(("/sms/", "/ussd/"))
+
+
+def _page(status: int, exc: HTTPException | None = None):
+    # Imported here: the console imports the API's modules, which import this one.
+    from gateway.console.errors import error_page
+    return error_page(status, exc)
+
+
 def register(app: Flask) -> None:
     """Install the handlers."""
 
@@ -47,13 +59,18 @@ def register(app: Flask) -> None:
         if _is_api():
             code = (exc.name or "error").lower().replace(" ", "_")
             return api_error_response(exc.code or 500, code, exc.description or exc.name)
-        if request.path.startswith(("/sms/", "/ussd/")):
+        if _is_webhook():
             return exc.name, exc.code, {"Content-Type": "text/plain; charset=utf-8"}
-        return exc
+        if exc.code is None or exc.code < 400:
+            return exc
+        return _page(exc.code, exc)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _is_api():
             return api_error_response(500, "internal_error", "internal error")
-        return "internal error", 500, {"Content-Type": "text/plain; charset=utf-8"}
+        if _is_webhook():
+            return "internal error", 500, {"Content-Type": "text/plain; charset=utf-8"}
+        db.session.rollback()      # the page reads the signed-in user: a broken transaction must not stop it
+        return _page(500)

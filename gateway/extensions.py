@@ -1,4 +1,5 @@
 """Extension objects, unbound; `create_app` binds them with `init_app`."""
+from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -20,6 +21,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+babel = Babel()
 
 
 def init_sqlite_pragmas() -> None:

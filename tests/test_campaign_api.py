@@ -104,28 +104,33 @@ def test_console_new_campaign_with_live_preview(app, client, login, seeded, drai
     ContactFactory(language="hau", adm1_pcode="NE002")
     login("staff")
     page = client.get("/console/campaigns/new")
-    assert page.status_code == 200 and b"Transliterate to GSM-7" in page.data
+    assert page.status_code == 200 and "Translittérer en GSM-7" in page.get_data(as_text=True)
     form = {"name": "Paix", "default_language": "fra", "text_fra": "Bonjour", "text_hau": "Ƙungiyar", "adm1": "NE002",
             "csrf_token": _csrf(client)}
     preview = client.post("/console/campaigns/preview.json", data=form).json
     assert preview["recipients"] == 1 and preview["languages"][1]["encoding"] == "UCS-2"
     assert client.post("/console/campaigns/transliterate.json", data={"text": "ɗaki", "csrf_token": _csrf(client)}).json["text"] == "daki"
-    created = client.post("/console/campaigns/new", data={**form, "send_now": "1"})
-    assert created.status_code == 302
-    drain()
+    created = client.post("/console/campaigns/new", data={**form, "review": "1"})
     campaign = db.session.query(Campaign).one()
-    detail = client.get(created.headers["Location"])
-    assert detail.status_code == 200 and b"completed" in detail.data
+    assert created.status_code == 302 and created.headers["Location"].endswith(f"/campaigns/{campaign.id}/confirm")
+    confirm = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "1 personne recevront" in confirm or "1 personne" in confirm
+    assert campaign.status == "draft"                 # nothing sent before the confirmation
+    sent = client.post(f"/console/campaigns/{campaign.id}/send", data={"csrf_token": _csrf(client)})
+    assert sent.status_code == 302
+    drain()
+    detail = client.get(sent.headers["Location"])
+    assert detail.status_code == 200 and "Terminée" in detail.get_data(as_text=True)
     progress = client.get(f"/console/campaigns/{campaign.id}/progress.json").json
     assert progress["counts"]["sent"] == 1
     listing = client.get("/console/campaigns")
-    assert b"Paix" in listing.data and b"Campaigns" in listing.data
+    assert b"Paix" in listing.data and "Campagnes" in listing.get_data(as_text=True)
 
 
 def test_console_refuses_a_bad_campaign_and_operators(app, client, login):
     login("staff")
     assert client.post("/console/campaigns/new", data={"name": "x", "text_fra": "x"}).status_code == 403
     response = client.post("/console/campaigns/new", data={"name": "", "text_fra": "x", "csrf_token": _csrf(client)})
-    assert response.status_code == 400 and b"name is required" in response.data
+    assert response.status_code == 400 and "Donnez un nom à la campagne" in response.get_data(as_text=True)
     login("operator", email="op@example.org")
     assert client.get("/console/campaigns").status_code == 403

@@ -342,11 +342,11 @@ def test_the_console_shows_unconfirmed_sends_and_skip_reasons(app, client, login
     campaign = _orphan_a_batch(app, drain)
     login("staff")
     page = client.get(f"/console/campaigns/{campaign.id}").get_data(as_text=True)
-    assert "Failures and skips" in page and "stopped" in page
-    assert "of them unconfirmed" not in page          # nothing resolved yet: the claims are live
+    assert "Échecs et non-envois" in page and "a demandé l’arrêt (STOP)" in page
+    assert "dont non confirmés" not in page          # nothing resolved yet: the claims are live
     engine.watch_campaign(campaign.id)
     page = client.get(f"/console/campaigns/{campaign.id}").get_data(as_text=True)
-    assert '<b id="count-unconfirmed">2</b> of them unconfirmed' in page
+    assert '<b id="count-unconfirmed">2</b> dont non confirmés' in page
     assert client.get(f"/console/campaigns/{campaign.id}/progress.json").json["unconfirmed"] == 2
 
 

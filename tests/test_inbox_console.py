@@ -36,7 +36,7 @@ def test_inbox_lists_open_tickets_with_holder(client, login, seeded):
     assert f"T-{ticket.id}" in html and db.session.get(Ticket, ticket.id).contact.reporter_code in html
     assert "90555001" not in html and NUMBER not in html
     post(client, f"/console/inbox/{ticket.id}/claim")
-    assert "you" in client.get("/console/inbox").get_data(as_text=True)
+    assert ">vous<" in client.get("/console/inbox").get_data(as_text=True)
     # Another operator sees who holds it.
     client.post("/console/logout", data={"csrf_token": csrf(client)})
     login("operator", email="other@example.org")
@@ -102,7 +102,7 @@ def test_errors_are_shown_not_raised(client, login, seeded):
     ticket = flagged_ticket()
     login("operator")
     response = post(client, f"/console/inbox/{ticket.id}/note", {"text": " "}, follow_redirects=True)
-    assert response.status_code == 200 and "the note is empty" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "La note est vide." in response.get_data(as_text=True)
     assert post(client, f"/console/inbox/{ticket.id}/explode").status_code == 404
 
 
@@ -116,11 +116,11 @@ def test_only_admins_reveal_the_number_and_it_is_audited(client, login, seeded):
     ticket = flagged_ticket()
     login("operator")
     page = client.get(f"/console/inbox/{ticket.id}").get_data(as_text=True)
-    assert "Reveal number" not in page
+    assert "Afficher le numéro" not in page
     assert NUMBER not in post(client, f"/console/inbox/{ticket.id}/reveal", follow_redirects=True).get_data(as_text=True)
     client.post("/console/logout", data={"csrf_token": csrf(client)})
     admin = login("admin")
-    assert "Reveal number" in client.get(f"/console/inbox/{ticket.id}").get_data(as_text=True)
+    assert "Afficher le numéro" in client.get(f"/console/inbox/{ticket.id}").get_data(as_text=True)
     shown = post(client, f"/console/inbox/{ticket.id}/reveal")
     assert shown.status_code == 200 and NUMBER in shown.get_data(as_text=True)
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "contact.reveal_number")).one()
@@ -134,14 +134,16 @@ def test_reports_page_charts_map_and_text_by_role(client, login, seeded):
     ReportFactory(reference="R-TEXT01", text="secret details", adm1_pcode="NE002")
     ReportFactory(reference="R-GBV001", category_code="gbv", sensitive=True)
     login("viewer")
-    html = client.get("/console/reports").get_data(as_text=True)
-    for marker in ('id="chart-region"', 'id="chart-category"', 'id="chart-week"', 'id="map"', "approximate"):
+    html = client.get("/console/reports/charts").get_data(as_text=True)
+    for marker in ('id="chart-region"', 'id="chart-category"', 'id="chart-week"'):
         assert marker in html
-    assert 'data-region="Diffa" data-count="1"' in html and "R-TEXT01" in html
-    assert "secret details" not in html and "R-GBV001" not in html
+    assert "R-TEXT01" in client.get("/console/reports").get_data(as_text=True)
+    assert "R-GBV001" not in client.get("/console/reports").get_data(as_text=True)
+    assert client.get("/console/reports/R-GBV001").status_code == 404       # sensitive: not for this user
+    assert "secret details" not in client.get("/console/reports/R-TEXT01").get_data(as_text=True)
     client.post("/console/logout", data={"csrf_token": csrf(client)})
     login("operator")
-    assert "secret details" in client.get("/console/reports").get_data(as_text=True)
+    assert "secret details" in client.get("/console/reports/R-TEXT01").get_data(as_text=True)
 
 
 def test_console_export_is_hxl(client, login, seeded):
@@ -172,14 +174,14 @@ def test_invalid_activity_form_is_400_and_keeps_input(client, login, seeded, clo
     response = post(client, "/console/activities", {"code": "OK1", "name": "Keep me", "starts_at": "2020-01-01T09:00"})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "must be in the future" in html and 'value="Keep me"' in html
+    assert "une date et une heure de début à venir" in html and 'value="Keep me"' in html
     assert db.session.scalar(select(func.count()).select_from(Activity)) == before
 
 
 def test_viewers_see_activities_but_cannot_create(client, login, seeded):
     login("viewer")
     html = client.get("/console/activities").get_data(as_text=True)
-    assert "DLG01" in html and "New activity" not in html
+    assert "DLG01" in html and "Nouvelle activité" not in html
     assert post(client, "/console/activities", {"code": "X1"}).status_code == 403
 
 
@@ -191,7 +193,7 @@ def test_activity_page_shows_waiting_list(client, login, seeded):
     db.session.commit()
     login("viewer")
     html = client.get(f"/console/activities/{activity.id}").get_data(as_text=True)
-    assert html.count("waitlisted") >= 1 and 'id="waitlisted-count">1<' in html
+    assert html.count("En liste d’attente") >= 1 and 'id="waitlisted-count">1<' in html
     assert "90777700" not in html
 
 
@@ -207,11 +209,11 @@ def test_import_preview_then_confirm(client, login, seeded):
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
     done = post(client, "/console/contacts/import/confirm", {"token": token}, follow_redirects=True)
-    assert "1 created" in done.get_data(as_text=True)
+    assert "1 créés" in done.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 1
     # The token is single-use.
     again = post(client, "/console/contacts/import/confirm", {"token": token}, follow_redirects=True)
-    assert "expired" in again.get_data(as_text=True)
+    assert "L’aperçu a expiré" in again.get_data(as_text=True)
 
 
 def test_import_page_is_for_staff(client, login, seeded):
@@ -240,10 +242,10 @@ def test_admin_creates_and_updates_users(client, login, seeded):
 
 
 @pytest.mark.parametrize("form, message", [
-    ({"email": "nope", "role": "operator", "password": "long enough pw"}, "valid e-mail"),
-    ({"email": "a@b.org", "role": "boss", "password": "long enough pw"}, "role must be"),
-    ({"email": "a@b.org", "role": "operator", "password": "short"}, "at least 10"),
-    ({"email": "admin@example.org", "role": "operator", "password": "long enough pw"}, "already has an account"),
+    ({"email": "nope", "role": "operator", "password": "long enough pw"}, "adresse e-mail valide"),
+    ({"email": "a@b.org", "role": "boss", "password": "long enough pw"}, "Choisissez un rôle"),
+    ({"email": "a@b.org", "role": "operator", "password": "short"}, "au moins 10 caractères"),
+    ({"email": "admin@example.org", "role": "operator", "password": "long enough pw"}, "a déjà un compte"),
 ])
 def test_bad_user_forms(client, login, seeded, form, message):
     login("admin")
@@ -269,7 +271,7 @@ def test_canned_replies_crud(client, login, seeded):
     db.session.refresh(reply)
     assert reply.texts == {"fra": "Merci bien"}
     missing_french = post(client, "/console/admin/canned-replies", {"name": "X", "text_hau": "Na gode"})
-    assert missing_french.status_code == 400 and "French text is required" in missing_french.get_data(as_text=True)
+    assert missing_french.status_code == 400 and "texte en français est obligatoire" in missing_french.get_data(as_text=True)
     post(client, f"/console/admin/canned-replies/{reply.id}/delete")
     assert db.session.scalar(select(func.count()).select_from(CannedReply)) == 0
     actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "canned_reply")))

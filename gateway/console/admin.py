@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +18,7 @@ from gateway.models import CannedReply, User
 from gateway.models.users import ROLES
 from gateway.services import audit
 
-NAV.append(("console.admin_users", "Admin", "admin"))
+NAV.append(("console.admin_users", _l("Administration"), "admin"))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 
@@ -32,13 +34,13 @@ def admin_users(error: str | None = None, form: dict | None = None):
 def _validate_user(form) -> tuple[str, str, str, bool, str]:
     email = (form.get("email") or "").strip().lower()
     if not _EMAIL.match(email):
-        raise ValueError("enter a valid e-mail address")
+        raise ValueError(_("Enter a valid e-mail address."))
     role = form.get("role")
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        raise ValueError(_("Choose a role from the list."))
     password = form.get("password") or ""
     if len(password) < MIN_PASSWORD:
-        raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
+        raise ValueError(_("The password needs at least %(n)s characters.", n=MIN_PASSWORD))
     return email, (form.get("name") or "").strip()[:120], role, form.get("sensitive") == "1", password
 
 
@@ -58,10 +60,10 @@ def admin_create_user():
             db.session.add(user)
     except IntegrityError:
         db.session.rollback()
-        return admin_users(error=f"{email} already has an account", form=request.form), 400
+        return admin_users(error=_("%(email)s already has an account.", email=email), form=request.form), 400
     audit.record(g.actor, "user.create", "user", user.id, role=role, sensitive_access=sensitive)
     db.session.commit()
-    flash(f"User {email} created.", "info")
+    flash(_("User %(email)s created.", email=email), "info")
     return redirect(url_for("console.admin_users"))
 
 
@@ -75,18 +77,18 @@ def admin_update_user(user_id: int):
         abort(404)
     role = request.form.get("role")
     if role not in ROLES:
-        flash(f"role must be one of {', '.join(ROLES)}", "error")
+        flash(_("Choose a role from the list."), "error")
         return redirect(url_for("console.admin_users"))
     active, sensitive = request.form.get("active") == "1", request.form.get("sensitive") == "1"
     if user.id == current_user().id and (role != "admin" or not active):
-        flash("You cannot remove your own administrator access.", "error")
+        flash(_("You cannot remove your own administrator access."), "error")
         return redirect(url_for("console.admin_users"))
     before = {"role": user.role, "active": user.active, "sensitive_access": user.sensitive_access}
     user.role, user.active, user.sensitive_access = role, active, sensitive
     audit.record(g.actor, "user.update", "user", user.id, before=before,
                  after={"role": role, "active": active, "sensitive_access": sensitive})
     db.session.commit()
-    flash(f"User {user.email} saved.", "info")
+    flash(_("User %(email)s saved.", email=user.email), "info")
     return redirect(url_for("console.admin_users"))
 
 
@@ -102,13 +104,13 @@ def admin_canned(error: str | None = None, form: dict | None = None, status: int
 def _canned_from_form(form) -> tuple[str, dict, str]:
     name = (form.get("name") or "").strip()
     if not name or len(name) > 80:
-        raise ValueError("a name of 1 to 80 characters is required")
+        raise ValueError(_("Give the reply a name of 1 to 80 characters."))
     texts = {lang: form.get(f"text_{lang}", "").strip() for lang in LANGUAGES}
     texts = {lang: text for lang, text in texts.items() if text}
     if "fra" not in texts:
-        raise ValueError("the French text is required (it is the fallback for every language)")
+        raise ValueError(_("The French text is required: it is sent when a language has no text."))
     if any(len(t) > 640 for t in texts.values()):
-        raise ValueError("each text has at most 640 characters")
+        raise ValueError(_("Each text has at most 640 characters."))
     return name, texts, (form.get("notes") or "").strip()
 
 
@@ -131,11 +133,12 @@ def admin_save_canned(reply_id: int | None = None):
             db.session.add(reply)
     except IntegrityError:
         db.session.rollback()
-        return admin_canned(error=f"a canned reply named {name!r} exists", form=request.form, status=400)
+        return admin_canned(error=_("A canned reply named “%(name)s” already exists.", name=name),
+                            form=request.form, status=400)
     audit.record(g.actor, "canned_reply.update" if reply_id else "canned_reply.create", "canned_reply",
                  reply.id, languages=sorted(texts))
     db.session.commit()
-    flash(f"Canned reply {name!r} saved.", "info")
+    flash(_("Canned reply “%(name)s” saved.", name=name), "info")
     return redirect(url_for("console.admin_canned"))
 
 
@@ -150,5 +153,5 @@ def admin_delete_canned(reply_id: int):
     db.session.delete(reply)
     audit.record(g.actor, "canned_reply.delete", "canned_reply", reply_id, name=reply.name)
     db.session.commit()
-    flash(f"Canned reply {reply.name!r} deleted.", "info")
+    flash(_("Canned reply “%(name)s” deleted.", name=reply.name), "info")
     return redirect(url_for("console.admin_canned"))

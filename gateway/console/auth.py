@@ -4,10 +4,13 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from gateway.api.auth import ROLE_RANK
 from gateway.console import bp
+from gateway.console.locale import keep_language
 from gateway.extensions import db
 from gateway.models import User
 from gateway.services import audit
@@ -42,15 +45,28 @@ def login_required(minimum: str = "viewer"):
 
 
 # Navigation entries (endpoint, label, minimum role); capability modules append to it.
-NAV: list[tuple[str, str, str]] = [("console.index", "Dashboard", "viewer"), ("console.campaigns", "Campaigns", "staff"),
-                                    ("console.simulator", "Simulator", "staff")]
+# Their order is the menu's: the order of views.MODULES.
+NAV: list[tuple[str, str, str]] = [("console.index", _l("Dashboard"), "viewer")]
+
+
+def current_nav(endpoints: list[str]) -> str | None:
+    """The menu entry this page belongs to: the longest entry URL the path starts with."""
+    best, best_url = None, ""
+    for endpoint in endpoints:
+        url = url_for(endpoint)
+        # Every console URL starts with the dashboard's: it is current only on itself.
+        inside = endpoint != "console.index" and request.path.startswith(url.rstrip("/") + "/")
+        if (request.path == url or inside) and len(url) > len(best_url):
+            best, best_url = endpoint, url
+    return best
 
 
 @bp.app_context_processor
 def inject_user():
     user = current_user()
     items = [(e, label) for e, label, role in NAV if user and ROLE_RANK[user.role] >= ROLE_RANK[role]]
-    return {"current_user": user, "nav_items": items}
+    return {"current_user": user, "nav_items": items,
+            "nav_current": current_nav([endpoint for endpoint, label in items])}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,7 +78,7 @@ def login():
         email = (request.form.get("email") or "").strip().lower()
         user = db.session.scalar(select(User).where(User.email == email))
         if user is not None and user.active and user.check_password(request.form.get("password") or ""):
-            session.clear()
+            keep_language(session.clear)
             session["user_id"] = user.id
             audit.record(f"user:{user.id}", "login", "user", user.id)
             db.session.commit()
@@ -71,7 +87,7 @@ def login():
             if not target.startswith("/") or target.startswith("//"):
                 target = url_for("console.index")
             return redirect(target)
-        flash("Wrong e-mail or password.", "error")
+        flash(_("Wrong e-mail or password."), "error")
     return render_template("console/login.html")
 
 
@@ -80,5 +96,5 @@ def logout():
     """Sign out."""
     from gateway.console.helpers import check_csrf
     check_csrf()
-    session.clear()
+    keep_language(session.clear)
     return redirect(url_for("console.login"))

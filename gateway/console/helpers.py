@@ -1,16 +1,14 @@
-"""Small helpers shared by the console pages: a CSRF token for every form, Niger time, roles."""
+"""Small helpers shared by the console pages: a CSRF token for every form, roles."""
 from __future__ import annotations
 
 import hmac
 import secrets
-from zoneinfo import ZoneInfo
 
 from flask import abort, g, request, session
+from flask_babel import gettext as _
 
 from gateway.api.auth import ROLE_RANK, TEXT_ROLES
 from gateway.console import bp
-
-NIAMEY = ZoneInfo("Africa/Niamey")
 
 
 def csrf_token() -> str:
@@ -24,7 +22,7 @@ def check_csrf() -> None:
     """Refuse a POST whose form does not carry this session's token (403)."""
     sent = request.form.get("csrf_token", "")
     if not sent or "csrf" not in session or not hmac.compare_digest(sent, session["csrf"]):
-        abort(403, "the form has expired; reload the page and try again")
+        abort(403, _("The form has expired: reload the page and try again."))
 
 
 def can(minimum: str) -> bool:
@@ -37,16 +35,6 @@ def can_read_text() -> bool:
     return getattr(g, "role", None) in TEXT_ROLES
 
 
-def niger_time(value, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    """A stored UTC time shown in Niger time."""
-    return value.astimezone(NIAMEY).strftime(fmt) if value else ""
-
-
 @bp.app_context_processor
 def inject_helpers():
     return {"csrf_token": csrf_token, "can": can, "can_read_text": can_read_text}
-
-
-@bp.app_template_filter("niger")
-def niger_filter(value, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    return niger_time(value, fmt)

@@ -1,91 +1,140 @@
-"""Console: reports as a table, charts by region, category and week, a map, and the HXL export."""
+"""Console: reports — a filtered, paginated list, one report's page, charts, the map, the HXL export.
+
+The filters (`from`, `to` as Niger days, `category`, `region`, `department`, `status`) are the
+same query string on every tab and on the export link, so a department followed from the map
+opens its list, and what is listed is what is exported.
+"""
 from __future__ import annotations
 
-from flask import Response, g, render_template, request
-from sqlalchemy import select
+from datetime import date
 
-from gateway.console import bp
+from flask import Response, abort, g, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from gateway.console import bp, names
 from gateway.console.auth import NAV, login_required
-from gateway.extensions import db
-from gateway.models import AdminArea, Category, utcnow
+from gateway.models import utcnow
 from gateway.models.reports import REPORT_STATUSES
-from gateway.services import exports
+from gateway.services import exports, lookups, maps, places, report_views
 
-NAV.append(("console.reports", "Reports", "viewer"))
-
-# Approximate centroids of Niger's regions (lat, lon), for circles on a schematic map only.
-REGION_CENTROIDS = {
-    "Agadez": (18.7, 9.0), "Diffa": (15.0, 12.5), "Dosso": (13.0, 3.4), "Maradi": (13.8, 7.2),
-    "Tahoua": (15.5, 5.0), "Tillabéri": (14.2, 1.5), "Zinder": (15.5, 9.5), "Niamey": (13.5, 2.1),
-}
-# Niger's bounding box, lon 0.16–16.0 E, lat 11.7–23.5 N.
-BBOX = {"west": 0.16, "east": 16.0, "south": 11.7, "north": 23.5}
-MAP_WIDTH = 480
+NAV.append(("console.reports", _l("Reports"), "viewer"))
+FILTER_KEYS = ("from", "to", "category", "region", "department", "status")
 
 
-def _project(lat: float, lon: float) -> tuple[float, float]:
-    scale = MAP_WIDTH / (BBOX["east"] - BBOX["west"])
-    return (round((lon - BBOX["west"]) * scale, 1), round((BBOX["north"] - lat) * scale, 1))
-
-
-def map_points(by_region: list[dict]) -> tuple[list[dict], int]:
-    """Circles for the map: every region, radius by count (area proportional); and the height."""
-    counts = {r["name"]: r["count"] for r in by_region}
-    top = max(counts.values(), default=0) or 1
-    points = []
-    for name, (lat, lon) in REGION_CENTROIDS.items():
-        x, y = _project(lat, lon)
-        count = counts.get(name, 0)
-        points.append({"name": name, "x": x, "y": y, "count": count,
-                       "r": 0 if not count else round(4 + 26 * (count / top) ** 0.5, 1)})
-    height = round((BBOX["north"] - BBOX["south"]) * MAP_WIDTH / (BBOX["east"] - BBOX["west"]))
-    return points, height
-
-
-def _filters() -> exports.ReportFilters:
-    from gateway.api.pagination import parse_since
-    from gateway.errors import APIError
+def _day(name: str, errors: list) -> date | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
     try:
-        since, until = parse_since("since"), parse_since("until")
-    except APIError:
-        since = until = None
-    return exports.ReportFilters(since=since, until=until, region=request.args.get("region") or None,
-                                 category=request.args.get("category") or None,
-                                 status=request.args.get("status") or None)
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(_("Dates are written as a day: 2026-11-26."))
+        return None
+
+
+def _filters() -> tuple[report_views.ReportListFilters, list[str]]:
+    """The filters from the query string, and what was wrong with it (wrong parts are ignored)."""
+    errors: list[str] = []
+    since, until = report_views.day_range(_day("from", errors), _day("to", errors))
+    filters = report_views.ReportListFilters(
+        since=since, until=until, category=request.args.get("category") or None,
+        region=request.args.get("region") or None, department=request.args.get("department") or None,
+        status=request.args.get("status") or None)
+    if filters.status and filters.status not in REPORT_STATUSES:
+        errors.append(_("Choose a status from the list."))
+        filters.status = None
+    for name in ("region", "department"):
+        value = getattr(filters, name)
+        try:
+            if value:
+                places.canonical_pcode(value)
+        except places.InvalidPcode:
+            errors.append(_("Choose a region and a department from the lists."))
+            setattr(filters, name, None)
+    return filters, errors
+
+
+def _query(**changes) -> dict:
+    """The current filters as URL arguments, with `changes` (None removes a key)."""
+    args = {k: request.args[k] for k in FILTER_KEYS if request.args.get(k)}
+    args.update(changes)
+    return {k: v for k, v in args.items() if v not in (None, "")}
+
+
+def _choices() -> dict:
+    categories = sorted(lookups.categories().values(), key=lambda c: c.position)
+    if not g.sensitive_access:
+        categories = [c for c in categories if not c.sensitive]
+    regions = places.regions()
+    return {"categories": categories, "regions": regions, "statuses": REPORT_STATUSES,
+            "departments": [d for r in regions for d in places.departments(r.pcode)],
+            "args": request.args, "query": _query}
 
 
 @bp.get("/reports")
 @login_required("viewer")
 def reports():
-    """Charts, map and the latest reports."""
-    filters = _filters()
-    try:
-        summary = exports.summary(filters, g.sensitive_access)
-        latest = exports.recent_reports(filters, g.sensitive_access)
-        error = None
-    except exports.InvalidFilter as exc:
-        summary, latest, error = {"total": 0, "by_region": [], "by_category": [], "by_week": []}, [], str(exc)
-    points, map_height = map_points(summary["by_region"])
-    regions = db.session.scalars(select(AdminArea).where(AdminArea.level == 1).order_by(AdminArea.name)).all()
-    categories = db.session.scalars(select(Category).order_by(Category.position)).all()
-    if not g.sensitive_access:
-        categories = [c for c in categories if not c.sensitive]
-    names = {a.pcode: a.name for a in db.session.scalars(select(AdminArea))}
-    return render_template("console/reports.html", summary=summary, latest=latest, error=error,
-                           points=points, map_width=MAP_WIDTH, map_height=map_height, regions=regions,
-                           categories=categories, statuses=REPORT_STATUSES, names=names,
-                           args=request.args, query=request.query_string.decode())
+    """The reports matching the filters, newest first, a page at a time."""
+    filters, errors = _filters()
+    number = request.args.get("page", type=int) or 1
+    page = report_views.reports_page(filters, g.sensitive_access, number)
+    return render_template("console/reports.html", tab="list", page=page, errors=errors, **_choices())
+
+
+@bp.get("/reports/charts")
+@login_required("viewer")
+def reports_charts():
+    """Reports by region, category and ISO week (Niger time)."""
+    filters, errors = _filters()
+    summary = exports.summary(filters, g.sensitive_access)
+    by_region = [{"name": names.area(r["adm1_pcode"]) or _("unknown"), "count": r["count"]}
+                 for r in summary["by_region"]]
+    by_category = [{"name": names.category(c["category"]), "count": c["count"]} for c in summary["by_category"]]
+    return render_template("console/reports_charts.html", tab="charts", summary=summary, by_region=by_region,
+                           by_category=by_category, errors=errors, **_choices())
+
+
+@bp.get("/reports/map")
+@login_required("viewer")
+def reports_map():
+    """Departments shaded by their number of reports; each one opens its list."""
+    filters, errors = _filters()
+    # The map shows the whole country: a region or department filter would only blank the rest.
+    filters.region = filters.department = None
+    counts = maps.department_counts(filters, g.sensitive_access)
+    threshold = maps.min_count()
+    shades = maps.classes(counts, threshold)
+    shapes = []
+    for shape in maps.geometry().departments:
+        count = counts.get(shape.pcode, 0)
+        shown = names.number(count) if count >= threshold or not count else f"< {threshold}"
+        shapes.append({"shape": shape, "count": count, "shown": shown, "fill": maps.shade_of(count, shades),
+                       "href": url_for("console.reports", **_query(region=None, department=shape.pcode, page=None))})
+    return render_template("console/reports_map.html", tab="map", geometry=maps.geometry(), shapes=shapes,
+                           shades=shades, threshold=threshold, blank=maps.BLANK, errors=errors,
+                           total=sum(counts.values()), attribution=maps.ATTRIBUTION, **_choices())
 
 
 @bp.get("/reports/export.csv")
 @login_required("viewer")
 def reports_export():
-    """The HXL CSV, as the API's export (no numbers, no free text, clearance respected)."""
-    filters = _filters()
-    try:
-        filters.validate()
-    except exports.InvalidFilter as exc:
-        return Response(str(exc), status=400, mimetype="text/plain")
+    """The HXL CSV of the listed reports (no numbers, no free text, clearance respected)."""
+    filters, errors = _filters()
+    if errors:
+        return Response("\n".join(errors), status=400, mimetype="text/plain")
     body = "".join(exports.csv_chunks(exports.report_rows(filters, g.sensitive_access)))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="murya-reports-{utcnow().strftime("%Y%m%d")}.csv"'})
+
+
+@bp.get("/reports/<reference>")
+@login_required("viewer")
+def report_page(reference: str):
+    """One report: what, where, when, how urgent, its status history and linked ticket."""
+    report = report_views.get_report(reference, g.sensitive_access)
+    if report is None:
+        abort(404)
+    tickets = report_views.linked_tickets(report)
+    return render_template("console/report.html", report=report, tickets=tickets,
+                           history=report_views.history(report, tickets))

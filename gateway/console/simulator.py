@@ -10,13 +10,15 @@ from __future__ import annotations
 import contextvars
 
 from flask import current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from gateway.console import bp
 from gateway.console.helpers import check_csrf
-from gateway.console.auth import login_required
+from gateway.console.auth import NAV, login_required
 from gateway.phone import InvalidNumber, normalize
 
 DEFAULT_NUMBER = "+22790000001"
+NAV.append(("console.simulator", _l("Simulator"), "staff"))
 
 
 @bp.get("/simulator")

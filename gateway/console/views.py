@@ -26,9 +26,11 @@ def index():
     return render_template("console/index.html", counts=counts)
 
 
-MODULES: list[str] = ["gateway.console.campaigns", "gateway.console.helpers", "gateway.console.inbox",
-                      "gateway.console.reports", "gateway.console.activities", "gateway.console.contacts",
-                      "gateway.console.admin", "gateway.console.simulator"]
+# In menu order: each module adds its own entry to auth.NAV.
+MODULES: list[str] = ["gateway.console.helpers", "gateway.console.locale", "gateway.console.names",
+                      "gateway.console.inbox", "gateway.console.reports", "gateway.console.activities",
+                      "gateway.console.campaigns", "gateway.console.contacts", "gateway.console.simulator",
+                      "gateway.console.admin"]
 
 for _name in MODULES:
     importlib.import_module(_name)

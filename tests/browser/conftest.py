@@ -94,7 +94,8 @@ def console_login(page, live_server):
         page.goto("/console/login")
         page.fill("input[name=email]", email)
         page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("header.top nav")
+        page.click("form.card button[type=submit]")
+        # Attached, not visible: at phone width the menu is folded behind its button.
+        page.wait_for_selector("header.top #menu", state="attached")
         return user
     return sign_in

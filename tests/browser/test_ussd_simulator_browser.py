@@ -8,7 +8,7 @@ pytestmark = pytest.mark.browser
 
 def test_staff_dial_the_short_code_and_report_in_hausa(page, console_login, live_server, seeded, drain):
     console_login("staff")
-    page.click("header.top nav >> text=Simulator")
+    page.click("header.top nav >> text=Simulateur")
     page.wait_for_url("**/console/simulator")
     page.fill("#sim-number", "+22790000888")
     page.click("#sim-dial")
@@ -33,7 +33,7 @@ def test_staff_dial_the_short_code_and_report_in_hausa(page, console_login, live
     press("2")                                           # not anonymous
     final = press("1")
     assert "Lamba: R-" in final
-    assert page.inner_text("#sim-state") == "session ended"
+    assert page.inner_text("#sim-state") == "session terminée"
     assert int(page.inner_text("#sim-count").split("/")[0]) <= 160
     drain()
     page.wait_for_function("document.querySelectorAll('#sim-inbox li').length === 1", timeout=8000)

@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   const root = document.getElementById("simulator");
+  // Texts in the console's language, from the page (data-text-*).
+  const texts = {ended: root.dataset.textEnded, waiting: root.dataset.textWaiting, dialling: root.dataset.textDialling,
+                 idle: root.dataset.textIdle, networkError: root.dataset.textNetworkError, pressDial: root.dataset.textPressDial};
   if (!root) return;
   const $ = (id) => document.getElementById(id);
   const screen = $("sim-screen"), input = $("sim-input"), state = $("sim-state"), count = $("sim-count");
@@ -14,7 +17,7 @@
     const text = body.replace(/^(CON|END) /, "");
     screen.textContent = text;
     count.textContent = text.length + "/160";
-    state.textContent = end ? "session ended" : "waiting for reply";
+    state.textContent = end ? texts.ended : texts.waiting;
     const item = document.createElement("li");
     item.textContent = text;
     if (end) item.className = "end";
@@ -35,7 +38,7 @@
       const data = await response.json().catch(() => ({status: response.status, body: "error"}));
       if (data.status !== 200) { show("END (" + data.status + ") " + data.body); } else { show(data.body); }
     } catch (err) {
-      show("END network error: " + err);
+      show("END " + texts.networkError + " " + err);
     } finally {
       busy = false;
       setTimeout(refreshInbox, 600);
@@ -47,7 +50,7 @@
     sessionId = "sim-" + Math.random().toString(36).slice(2, 12);
     inputs = [];
     log.innerHTML = "";
-    state.textContent = "dialling…";
+    state.textContent = texts.dialling;
     hop();
   }
 
@@ -70,7 +73,7 @@
   }
 
   $("sim-dial").addEventListener("click", dial);
-  $("sim-hang").addEventListener("click", () => { sessionId = null; input.disabled = true; state.textContent = "idle"; });
+  $("sim-hang").addEventListener("click", () => { sessionId = null; input.disabled = true; state.textContent = texts.idle; });
   $("sim-clear").addEventListener("click", () => { input.value = input.value.slice(0, -1); input.focus(); });
   root.querySelectorAll(".key").forEach((b) => b.addEventListener("click", () => {
     if (input.disabled) return;
@@ -81,7 +84,7 @@
   number.addEventListener("change", () => { sessionId = null; inbox.innerHTML = ""; refreshInbox(); });
   $("sim-new-number").addEventListener("click", () => {
     number.value = "+22796" + String(Math.floor(Math.random() * 1e6)).padStart(6, "0");
-    sessionId = null; inbox.innerHTML = ""; log.innerHTML = ""; screen.textContent = "Press the green key to dial";
+    sessionId = null; inbox.innerHTML = ""; log.innerHTML = ""; screen.textContent = texts.pressDial;
   });
   refreshInbox();
   setInterval(refreshInbox, 3000);
