@@ -42,9 +42,11 @@ LANGUAGES = ("arb", "dje", "eng", "fra", "fuv", "hau", "knc", "taq")
 #: name starts with ``langdata/``. ``stock:xx`` is langdetect's own profile for ``xx``, its
 #: n-grams folded one by one: English has no text of ours. Adding the stock French or Arabic
 #: profile to our text changed nothing measurable (bench/langid_bench.py), so they stay out.
+#: Zarma has 60 lines of real text (the UDHR) next to the project's own draft sentences: the
+#: draft alone recognised 76 % of the real lines, both together 100 % in cross-validation.
 TRAINING = {
     "arb": ("udhr_arb.txt",),
-    "dje": ("langdata/dje_seed.txt",),
+    "dje": ("udhr_dje.txt", "langdata/dje_seed.txt"),
     "eng": ("stock:en",),
     "fra": ("udhr_fra.txt", "langdata/fra_sms.txt"),
     "fuv": ("seed_fuv_Latn.txt", "udhr_fuv.txt"),
@@ -230,14 +232,41 @@ def _stock_counts(code: str) -> Counter:
     return counts
 
 
-def _profile(name: str, text: Counter, stock: Counter, min_freq: int) -> LangProfile:
-    """Text counts without the rare n-grams, plus stock counts (langdetect already pruned those)."""
-    counts = Counter({g: c for g, c in text.items() if c > min_freq}) + stock
-    profile = LangProfile(name)
+def build_profile(lang: str, lines: list[str], stock: Counter | None = None,
+                  min_freq: int = MIN_FREQ) -> LangProfile:
+    """A langdetect profile for ``lang`` from text lines (folded here) and optional stock counts;
+    n-grams of the text seen ``min_freq`` times or fewer are dropped (langdetect pruned stock)."""
+    counts = Counter({g: c for g, c in _text_counts(lines).items() if c > min_freq}) + (stock or Counter())
+    profile = LangProfile(lang)
     for gram, count in counts.items():
         profile.freq[gram] = count
         profile.n_words[len(gram) - 1] += count
     return profile
+
+
+def write_profile(profile: LangProfile, out_dir: str | Path) -> Path:
+    """Write a profile as langdetect's JSON, named after its language, into ``out_dir``."""
+    path = Path(out_dir) / profile.name
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"name": profile.name, "freq": dict(sorted(profile.freq.items())),
+                   "n_words": profile.n_words}, handle, ensure_ascii=False, separators=(",", ":"))
+    return path
+
+
+def training_text(lang: str, source_dir: str | Path = SOURCE_DIR, max_lines: int | None = None,
+                  skip: tuple[str, ...] = ()) -> tuple[list[str], Counter]:
+    """The training lines (held-out lines excluded) and stock counts of ``lang``'s sources,
+    without the files named in ``skip``; ``max_lines`` caps the lines read from each file."""
+    lines, stock = [], Counter()
+    for name in TRAINING[lang]:
+        if name in skip:
+            continue
+        if name.startswith("stock:"):
+            stock.update(_stock_counts(name.removeprefix("stock:")))
+        else:
+            train, _ = split_lines(source_path(name, Path(source_dir)))
+            lines += train[:max_lines] if max_lines else train
+    return lines, stock
 
 
 def build_profiles(source_dir: str | Path = SOURCE_DIR, out_dir: str | Path = PROFILES_DIR, *,
@@ -247,23 +276,14 @@ def build_profiles(source_dir: str | Path = SOURCE_DIR, out_dir: str | Path = PR
     of each source (held-out lines excluded) and return a summary per language.
 
     ``max_lines`` caps the lines read from each file (for quick builds in tests)."""
-    source_dir, out_dir = Path(source_dir), Path(out_dir)
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = {}
     for lang in languages:
-        text_lines, stock, files = [], Counter(), []
-        for name in TRAINING[lang]:
-            if name.startswith("stock:"):
-                stock.update(_stock_counts(name.removeprefix("stock:")))
-            else:
-                train, _ = split_lines(source_path(name, source_dir))
-                text_lines += train[:max_lines] if max_lines else train
-            files.append(name)
-        profile = _profile(lang, _text_counts(text_lines), stock, min_freq)
-        with open(out_dir / lang, "w", encoding="utf-8") as handle:
-            json.dump({"name": profile.name, "freq": dict(sorted(profile.freq.items())),
-                       "n_words": profile.n_words}, handle, ensure_ascii=False, separators=(",", ":"))
-        summary[lang] = {"sources": files, "training_lines": len(text_lines),
+        lines, stock = training_text(lang, source_dir, max_lines)
+        profile = build_profile(lang, lines, stock, min_freq)
+        write_profile(profile, out_dir)
+        summary[lang] = {"sources": list(TRAINING[lang]), "training_lines": len(lines),
                          "ngrams": len(profile.freq)}
     get_detector.cache_clear()
     return summary
