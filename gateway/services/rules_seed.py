@@ -3,11 +3,16 @@
 These are data: admins edit the `keywords` and `flag_rules` tables afterwards, and the loaders
 never overwrite a row that exists (only missing words / rule names are added).
 
-REVIEW STATUS. French and English words are reviewed. Hausa words are common usage (RAHOTO,
-TSAYA, DAINA, TAIMAKO, HARSHE, SHIGA, FITA, KIRA) but still DRAFTS until a native speaker of
-Niger's Hausa confirms them. Zarma, Fulfulde, Kanuri, Tamasheq and Arabic entries are DRAFTS
-chosen from dictionaries and the programme's own category names: have them checked before
-announcing them on the radio. Stop words must stay short and unambiguous; see DRAFT below.
+REVIEW STATUS. French words are reviewed; English ones are shared by everyone ("mul"). Every
+other word and term is a DRAFT until a native speaker confirms it (DRAFT below) — none was
+written by one. Hausa entries are common usage; Zarma ones follow the Niger orthography and the
+project's menus; Fulfulde, Kanuri and Tamasheq ones are the least sure: they repeat the words of
+the draft menus (so what a menu shows, a person can type) plus loanwords used across the region
+(bindiga, garkuwa, hijira); Arabic ones are Modern Standard Arabic. Have them checked before
+announcing them on the radio. Stop words must stay short and unambiguous.
+
+Keywords cover what the menus and SMS texts teach (tests/test_keywords.py reads the catalogs
+and fails on a gap) and the spellings people use (RAJISTA and RIJISTA, S'INSCRIRE).
 """
 from __future__ import annotations
 
@@ -22,42 +27,59 @@ DRAFT = {"hau", "dje", "fuv", "knc", "taq", "arb"}   # languages whose words awa
 # ARRÊT, Arret and arret are the same keyword. A word is unique across languages: STOP and
 # START are shared by everyone ("mul", multiple languages) and answered in the contact's language.
 KEYWORDS = [
-    # universal
-    ("stop", "mul", "stop", None), ("start", "mul", "restart", None), ("help", "eng", "help", None),
-    ("unstop", "mul", "restart", None),
-    # French (reviewed)
+    # shared: English words are understood everywhere; STOP/START work on every channel
+    ("stop", "mul", "stop", None), ("start", "mul", "restart", None), ("unstop", "mul", "restart", None),
+    ("help", "mul", "help", None), ("report", "mul", "report", None), ("register", "mul", "register", None),
+    ("join", "mul", "join", None), ("leave", "mul", "leave", None), ("language", "mul", "language", None),
+    ("restart", "mul", "restart", None), ("call", "mul", "callback", None),
+    # French (reviewed); "s inscrire" is S'INSCRIRE (the apostrophe folds to a space)
     ("signaler", "fra", "report", None), ("signal", "fra", "report", None), ("alerte", "fra", "report", None),
+    ("signalement", "fra", "report", None),
     ("inscrire", "fra", "register", None), ("inscription", "fra", "register", None),
-    ("rejoindre", "fra", "join", None), ("abonner", "fra", "join", None),
-    ("quitter", "fra", "leave", None), ("desabonner", "fra", "leave", None),
+    ("s inscrire", "fra", "register", None), ("m inscrire", "fra", "register", None),
+    ("rejoindre", "fra", "join", None), ("abonner", "fra", "join", None), ("s abonner", "fra", "join", None),
+    ("quitter", "fra", "leave", None), ("desabonner", "fra", "leave", None), ("se desabonner", "fra", "leave", None),
     ("aide", "fra", "help", None), ("langue", "fra", "language", None),
     ("arret", "fra", "stop", None), ("arreter", "fra", "stop", None),
     ("reprendre", "fra", "restart", None), ("demarrer", "fra", "restart", None),
-    ("rappel", "fra", "callback", None), ("appel", "fra", "callback", None),
-    # English (reviewed)
-    ("report", "eng", "report", None), ("register", "eng", "register", None), ("join", "eng", "join", None),
-    ("leave", "eng", "leave", None), ("language", "eng", "language", None), ("restart", "eng", "restart", None),
-    ("call", "eng", "callback", None),
-    # Hausa (drafts)
-    ("rahoto", "hau", "report", None), ("kai rahoto", "hau", "report", None),
-    ("rijista", "hau", "register", None), ("shiga", "hau", "join", None), ("fita", "hau", "leave", None),
+    ("rappel", "fra", "callback", None), ("appel", "fra", "callback", None), ("rappeler", "fra", "callback", None),
+    ("rappelez", "fra", "callback", None), ("rappele", "fra", "callback", None),
+    # Hausa (drafts): the menus say "Kai rahoton matsala", "Rajista a wani aiki", "Yi rajista"
+    ("rahoto", "hau", "report", None), ("kai rahoto", "hau", "report", None), ("rahoton", "hau", "report", None),
+    ("kai rahoton", "hau", "report", None),
+    ("rijista", "hau", "register", None), ("rajista", "hau", "register", None), ("rejista", "hau", "register", None),
+    ("yi rajista", "hau", "register", None), ("yi rijista", "hau", "register", None),
+    ("shiga", "hau", "join", None), ("fita", "hau", "leave", None),
     ("taimako", "hau", "help", None), ("harshe", "hau", "language", None),
-    ("tsaya", "hau", "stop", None), ("daina", "hau", "stop", None),
-    ("koma", "hau", "restart", None), ("kira", "hau", "callback", None),
-    # Zarma (drafts): kay = stop/stand, fun = go out (of the list)
-    ("baaru", "dje", "report", None), ("hantum", "dje", "register", None), ("furo", "dje", "join", None),
-    ("fatta", "dje", "leave", None), ("gaakasinay", "dje", "help", None), ("sanni", "dje", "language", None),
+    ("tsaya", "hau", "stop", None), ("daina", "hau", "stop", None), ("dakatar", "hau", "stop", None),
+    ("koma", "hau", "restart", None), ("kira", "hau", "callback", None), ("kira ni", "hau", "callback", None),
+    # Zarma (drafts): kay = stop/stand, fun = go out (of the list); the menus say "Fitina baaru",
+    # "hantumyan", "Šenni barmay" (š folds to s; feature phones write sh), "I ma ay ce" (call me)
+    ("baaru", "dje", "report", None), ("baaroo", "dje", "report", None),
+    ("hantum", "dje", "register", None), ("hantumyan", "dje", "register", None),
+    ("furo", "dje", "join", None), ("fatta", "dje", "leave", None), ("gaakasinay", "dje", "help", None),
+    ("sanni", "dje", "language", None), ("senni", "dje", "language", None), ("shenni", "dje", "language", None),
     ("kay", "dje", "stop", None), ("fun", "dje", "stop", None), ("tunandi", "dje", "restart", None),
-    # Fulfulde (drafts)
-    ("kabaaru", "fuv", "report", None), ("ballal", "fuv", "help", None), ("haldeere", "fuv", "language", None),
-    ("darnu", "fuv", "stop", None),
-    # Kanuri (drafts)
-    ("labar", "knc", "report", None), ("tǝlam", "knc", "language", None),
-    # Tamasheq (drafts)
-    ("isalan", "taq", "report", None), ("awal", "taq", "language", None),
+    ("ay ce", "dje", "callback", None),
+    # Fulfulde (drafts): the menus say "Habru caɗeele", "Winndito e golle", "Noddee kam", "Waylu ɗemngal"
+    ("kabaaru", "fuv", "report", None), ("habru", "fuv", "report", None),
+    ("winndito", "fuv", "register", None), ("naatu", "fuv", "join", None), ("yaltu", "fuv", "leave", None),
+    ("ballal", "fuv", "help", None), ("haldeere", "fuv", "language", None), ("ɗemngal", "fuv", "language", None),
+    ("darnu", "fuv", "stop", None), ("fuɗɗo", "fuv", "restart", None),
+    ("noddee", "fuv", "callback", None), ("noddu", "fuv", "callback", None),
+    # Kanuri (drafts, the menus' words): "Labar kalkal", "Ləmar suwuwa", "Wuro cuwo", "Tələm wakkə";
+    # its SMS texts teach the shared STOP, START, JOIN, LEAVE and HELP
+    ("labar", "knc", "report", None), ("ləmar", "knc", "register", None), ("tǝlam", "knc", "language", None),
+    ("tələm", "knc", "language", None), ("wuro cuwo", "knc", "callback", None),
+    # Tamasheq (drafts, the menus' words): "Əməl tanagra", "Ərəm əššəɣəl", "Ɣrət-i", "Səmutti awal";
+    # its SMS texts teach the shared STOP, START, JOIN, LEAVE and HELP
+    ("isalan", "taq", "report", None), ("tanagra", "taq", "report", None), ("ərəm", "taq", "register", None),
+    ("awal", "taq", "language", None), ("ɣrət", "taq", "callback", None),
     # Arabic (drafts): written in Arabic script; Latin transliterations are added too
     ("بلاغ", "arb", "report", None), ("مساعدة", "arb", "help", None), ("لغة", "arb", "language", None),
     ("توقف", "arb", "stop", None), ("قف", "arb", "stop", None), ("balagh", "arb", "report", None),
+    ("تسجيل", "arb", "register", None), ("اشتراك", "arb", "join", None), ("الغاء", "arb", "leave", None),
+    ("اتصال", "arb", "callback", None),
 ]
 
 # Flag rules: (language or None, label, category, priority 1-3, terms). Terms match on word
