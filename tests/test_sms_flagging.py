@@ -18,6 +18,12 @@ FLAGGED = [
     ("fra", "Un agent humanitaire demande de l'argent pour la distribution", "staff_abuse", "staff_abuse", 1),
     ("fra", "les champs ont été détruits par les animaux", "farmer_herder", "farmer_herder", 2),
     ("fra", "On dit que Boko Haram est revenu", "armed_groups", "armed_groups", 1),
+    ("fra", "Deux bergers blessés par balle près du puits", "injury", "attack", 1),
+    ("fra", "ils avaient des fusils et des kalach", "weapons", "armed_groups", 1),
+    ("fra", "Les familles ont fui le village cette nuit, beaucoup de deplaces a Ouallam", "displacement",
+     "displacement", 2),
+    ("fra", "Ils ont menacé le chef de village s'il parle", "threats", "armed_groups", 2),
+    ("fra", "MARIAGE FORCE D'UNE FILLE DE 13 ANS", "gbv", "gbv", 1),
     # Hausa (draft terms)
     ("hau", "’Yan bindiga sun kai hari a kauyenmu jiya da dare", "armed_men", "armed_groups", 1),
     ("hau", "An sace shanu guda talatin a Maine Soroa", "cattle_theft", "livestock_theft", 2),
@@ -25,15 +31,70 @@ FLAGGED = [
     ("hau", "An kashe mutum uku a kasuwa", "killing", "attack", 1),
     ("hau", "akwai rikici tsakanin manoma da makiyaya", "fighting", "intercommunal", 2),
     ("hau", "An yi wa yarinya fyade", "gbv", "gbv", 1),
+    ("hau", "An yi fada a kasuwa jiya, mutane sun ji rauni", "injury", "attack", 1),
+    ("hau", "an yi fada tsakanin manoma da makiyaya", "fighting", "intercommunal", 2),
+    ("hau", "MUTANE BIYU SUN JIKKATA", "injury", "attack", 1),
+    ("hau", "Sun kona gidaje a kauyen jiya da dare", "attack", "attack", 1),
+    ("hau", "suna dauke da bindigogi da adduna", "weapons", "armed_groups", 1),
+    ("hau", "Mutane da yawa sun gudu daga kauyen, yan gudun hijira sun iso Diffa", "displacement",
+     "displacement", 2),
+    ("hau", "Sun yi mana barazana cewa za su dawo", "threats", "armed_groups", 2),
+    ("hau", "Masu garkuwa sun nemi kudin fansa", "kidnapping", "kidnapping", 1),
+    ("hau", "Sun sace yara uku a hanyar gona", "kidnapping", "kidnapping", 1),
+    ("hau", "Mutane hudu sun mutu a harin", "killing", "attack", 1),
+    ("hau", "An yi lalata da wata yarinya", "gbv", "gbv", 1),
     # Zarma (draft terms)
     ("dje", "I na boro zaa Banibangou kwaara ra", "kidnapping", "kidnapping", 1),
     ("dje", "Almaney zay ne Filingue", "cattle_theft", "livestock_theft", 2),
     ("dje", "Bonkoonoyaŋ kaa kwaara ra", "armed_men", "armed_groups", 1),
+    ("dje", "I na borey zaa Ayorou ga", "kidnapping", "kidnapping", 1),
+    ("dje", "Boro hinka maray, kuri ga zuru", "injury", "attack", 1),
+    ("dje", "I GONDA MARFAYAN", "weapons", "armed_groups", 1),
+    ("dje", "I na kwaara ton bi cin", "attack", "attack", 1),
+    ("dje", "Borey zuru, i na kwaara naŋ", "displacement", "displacement", 2),
+    ("dje", "I na iri humburandi, i ne i ga iri wi", "threats", "armed_groups", 2),
+    ("dje", "I na wayboro kar nda hiiji tilas", "gbv", "gbv", 1),
+    ("dje", "Kakawey go no hawjiyey nda farkooy game", "fighting", "intercommunal", 2),
+    ("dje", "Borey buu kwaara ra bi", "killing", "attack", 1),
     # Fulfulde (draft terms)
     ("fuv", "wujjo naʼi e nder wuro amen", "cattle_theft", "livestock_theft", 2),
+    ("fuv", "Yimɓe tato gaañii", "injury", "attack", 1),
+    ("fuv", "ɓe ngondi e peteele", "weapons", "armed_groups", 1),
+    ("fuv", "ɓe nanngii yimɓe ɗiɗo ɓe njaɓii fansa", "kidnapping", "kidnapping", 1),
+    ("fuv", "Yimɓe dogii wuro, perɓe ina ngari Tillaberi", "displacement", "displacement", 2),
+    ("fuv", "DEWGAL DOOLE", "gbv", "gbv", 1),
+    ("fuv", "ɓe hulbinii min jemma", "threats", "armed_groups", 2),
+    ("fuv", "ɓe mbarii yimɓe tato", "killing", "attack", 1),
+    ("fuv", "Wuro sunnii jemma", "attack", "attack", 1),
+    # Kanuri (draft terms, loanwords)
+    ("knc", "bindiga ngəla Diffa", "armed_men", "armed_groups", 1),
+    ("knc", "garkuwa Bosso kəzəm", "kidnapping", "kidnapping", 1),
+    ("knc", "Yaki mbeji, rauni kura", "injury", "attack", 1),
+    ("knc", "hijirawa ngəla Diffa lan", "displacement", "displacement", 2),
+    ("knc", "barazana mbeji", "threats", "armed_groups", 2),
+    ("knc", "fyade kəzəm", "gbv", "gbv", 1),
+    ("knc", "hari Bosso lan bəlin", "attack", "attack", 1),
+    ("knc", "FUSIL KURA MBEJI", "weapons", "armed_groups", 1),
+    # Tamasheq (draft terms)
+    ("taq", "Tamattant dag Menaka", "killing", "attack", 1),
+    ("taq", "ənɣan aləs", "killing", "attack", 1),
+    ("taq", "takoba d bindiga", "weapons", "armed_groups", 1),
+    ("taq", "ərwəlan kul", "displacement", "displacement", 2),
+    ("taq", "garkuwa Inates", "kidnapping", "kidnapping", 1),
+    ("taq", "menace dag adag", "threats", "armed_groups", 2),
+    ("taq", "attaque dag Inates", "attack", "attack", 1),
+    ("taq", "aləs iga blessé", "injury", "attack", 1),
+    ("taq", "viol dag tamṭut", "gbv", "gbv", 1),
     # Arabic (draft terms)
     ("arb", "هجوم مسلحين على القرية الليلة الماضية", "attack", "attack", 1),
     ("arb", "اختطاف راعيين قرب البئر", "kidnapping", "kidnapping", 1),
+    ("arb", "ثلاثة جرحى في السوق", "injury", "attack", 1),
+    ("arb", "رجال يحملون أسلحة ورشاشات", "weapons", "armed_groups", 1),
+    ("arb", "نزوح عشرات الأسر من القرية", "displacement", "displacement", 2),
+    ("arb", "هددونا بالعودة", "threats", "armed_groups", 2),
+    ("arb", "اغتصاب فتاة قرب البئر", "gbv", "gbv", 1),
+    ("arb", "طلبوا فدية لإطلاق سراح الراعي", "kidnapping", "kidnapping", 1),
+    ("arb", "قتال بين المزارعين والرعاة", "fighting", "intercommunal", 2),
 ]
 
 QUIET = [
@@ -45,7 +106,35 @@ QUIET = [
     ("hau", "Yaushe za a fara aikin Cash for Work?"),
     ("dje", "Fofo nda goyo kaŋ araŋ te iri se"),
     ("arb", "شكرا على التدريب"),
+    # near-misses: the same words in their everyday sense
+    ("fra", "L'armée a réparé la route, merci"),                 # armée, not arme
+    ("fra", "La réunion est déplacée à jeudi"),
+    ("fra", "il y a une fuite d'eau à la pompe"),
+    ("fra", "Que Dieu vous bénisse"),
+    ("hau", "Ya fada mana cewa taron zai kasance gobe"),          # fada: he told us
+    ("hau", "Mun je fadar sarki domin gaisuwa"),                  # fada: the chief's court
+    ("hau", "An kashe wutar lantarki tun jiya"),                  # the power was cut
+    ("hau", "Na kashe kudi da yawa a kasuwa"),                    # spent money
+    ("hau", "Labari mai dadi, an gyara rijiya"),
+    ("dje", "Hari ga zuru nda boori, fofo"),                      # water flows
+    ("dje", "Iri ga ba ir ma wayboro zaa"),                       # to marry
+    ("fuv", "Egga na'i fuɗɗii"),                                  # transhumance, not flight
+    ("fuv", "A jaaraama e ballal maa"),
+    ("knc", "Nogaina, labar ngəla"),
+    ("taq", "Tanemert, awal olaɣan"),
+    ("arb", "سافروا إلى نيامي للتدريب"),                            # travelled (not فروا, fled)
+    ("arb", "شيء رهيب، لا يوجد ماء"),                               # terrible, not terror
 ]
+
+REQUIRED_KINDS = {"injury", "weapons", "attack", "kidnapping", "displacement", "gbv", "threats"}
+
+
+@pytest.mark.parametrize("language", ["fra", "hau", "dje", "fuv", "knc", "taq", "arb"])
+def test_every_language_has_every_kind_of_rule(rules, language):
+    labels = {rule.label for rule in db.session.query(FlagRule).filter(FlagRule.language == language)}
+    assert REQUIRED_KINDS <= labels, REQUIRED_KINDS - labels
+    in_table = {label for lang, _t, label, _c, _p in FLAGGED if lang == language}
+    assert REQUIRED_KINDS <= in_table, ("no flagged message in the table for", REQUIRED_KINDS - in_table)
 
 
 @pytest.fixture
