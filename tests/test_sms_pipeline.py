@@ -14,6 +14,7 @@ from gateway.i18n import t
 from gateway.models import Contact, Message, Registration, Report, Subscription, Ticket
 from gateway.services.contacts import find_by_phone
 from gateway.services.messaging import queue_sms
+from tests.ussd_tester import ussd  # noqa: F401 - fixture
 from workers.inbound import process_inbound
 
 _ids = itertools.count(1)
@@ -271,3 +272,97 @@ def test_many_messages_are_processed_in_shared_batches(sms, drain, app):
         Message.direction == "in", Message.handled.is_(True)))
     assert handled == 60
     assert db.session.scalar(select(func.count()).select_from(Message).where(Message.direction == "out")) == 60
+
+
+# --- the language of replies -----------------------------------------------------------------
+
+def _registration_reply(language, code):
+    from gateway.models import Activity
+    from gateway.services.notification_texts import registration_text
+    activity = db.session.scalar(select(Activity).where(Activity.code == code))
+    return registration_text(language, activity, "confirmed")
+
+
+def test_a_language_chosen_on_ussd_wins_over_the_keywords_language(clock, sms, ussd, drain):
+    from tests.factories import ActivityFactory
+    ActivityFactory(code="DLG04", name="Dialogue Bosso", adm1_pcode="NE002", adm2_pcode="NE002001")
+    db.session.commit()
+    phone = ussd("hau")
+    drain()                                               # the worker records the choice
+    assert (contact(phone.phone).language, contact(phone.phone).language_confirmed) == ("hau", True)
+    replies = sms("INSCRIRE DLG04", phone=phone.phone)
+    assert db.session.scalar(select(Registration)).status == "confirmed"
+    assert replies == [_registration_reply("hau", "DLG04")]
+    assert sms("Bonjour, merci beaucoup pour la formation des jeunes a Diffa", phone=phone.phone)[0].startswith(
+        sms_text("feedback_ack", "hau", reference="")[:10])
+    assert contact(phone.phone).language == "hau"
+
+
+def test_a_never_chosen_contact_writing_confident_zarma_is_answered_in_zarma(sms):
+    replies = sms("Fofo, iri kwaara ra hari si no, iri ga ba gaakasinay gumo.")
+    message = db.session.scalar(select(Message).where(Message.direction == "in"))
+    assert message.language == "dje"
+    assert replies == [sms_text("feedback_ack", "dje", reference=message.extra["reference"])]
+    person = contact()
+    assert person.language == "dje" and not person.language_confirmed
+
+
+@pytest.mark.parametrize("text", ["ok", "Bonjour", "Salam alaikum", "ok merci"])
+def test_a_short_or_unsure_message_changes_nothing(sms, text):
+    sms("Muna godiya sosai da taimakon da kuka kawo mana a wannan shekara, Allah ya saka da alheri")
+    assert contact().language == "hau" and not contact().language_confirmed
+    [reply] = sms(text)
+    assert contact().language == "hau"
+    assert reply.startswith(sms_text("feedback_ack", "hau", reference="")[:10])
+
+
+def test_a_misspelt_keyword_says_nothing_of_the_language(sms):
+    sms("LANGUE hausa")
+    person = contact()
+    person.language_confirmed = False
+    db.session.commit()
+    [reply] = sms("INSCIRE DLG01")                         # INSCRIRE with a typo
+    assert db.session.scalar(select(Registration)) is not None
+    assert reply == _registration_reply("hau", "DLG01")
+    assert contact().language == "hau"
+
+
+def test_an_exact_keyword_tells_the_language_of_someone_who_never_chose(sms):
+    sms("Muna godiya sosai da taimakon da kuka kawo mana a wannan shekara, Allah ya saka da alheri")
+    assert sms("AIDE") == [sms_text("help", "fra")]
+    assert contact().language == "fra"
+
+
+def test_the_chosen_language_answers_feedback_in_another_language(sms):
+    sms("LANGUE ZARMA")
+    [reply] = sms("Bonjour, nous remercions beaucoup le programme pour la formation des jeunes à Diffa")
+    assert reply.startswith(sms_text("feedback_ack", "dje", reference="")[:10])
+    assert db.session.scalars(select(Message).where(Message.direction == "in")).all()[-1].language == "fra"
+
+
+@pytest.mark.parametrize("choice, language, word", [
+    ("LANGUE fulfulde", "fuv", "BALLAL"), ("LANGUE kanuri", "knc", "HELP"), ("LANGUE tamasheq", "taq", "HELP"),
+])
+def test_fulfulde_kanuri_and_tamasheq_get_their_own_sms(sms, choice, language, word):
+    sms(choice)
+    assert sms(word) == [sms_text("help", language)]
+    assert sms_text("help", language) != sms_text("help", "fra")
+
+
+def test_rajista_as_the_hausa_menu_says_registers(sms):
+    sms("Muna godiya sosai da taimakon da kuka kawo mana a wannan shekara, Allah ya saka da alheri")
+    [reply] = sms("rajista DLG01")
+    assert db.session.scalar(select(Registration)).status == "confirmed"
+    assert reply == _registration_reply("hau", "DLG01")
+
+
+def test_a_fight_with_injured_people_is_flagged(sms):
+    sms("An yi fada a kasuwa jiya da yamma, mutane sun ji rauni")
+    ticket = db.session.scalar(select(Ticket))
+    assert ticket is not None and ticket.priority == 1 and "injury" in ticket.labels
+
+
+def test_a_cry_for_help_starting_with_the_help_word_is_flagged_feedback(sms):
+    [reply] = sms("TAIMAKO yan bindiga sun shigo kauyenmu da dare")
+    assert reply.startswith(sms_text("feedback_ack", "hau", reference="")[:10])
+    assert db.session.scalar(select(Ticket)).priority == 1

@@ -81,12 +81,26 @@ def handle(message_id: int) -> str:
 
 
 def _reply_language(contact: Contact, match: keywords.KeywordMatch | None) -> str:
-    """A keyword in one of our languages says which language the person uses."""
-    if match and match.language in LANGUAGES:
-        if not contact.language_confirmed:
-            contact.language = match.language
+    """The language to answer a keyword in: the one the person chose (on USSD or with LANGUE)
+    wins over the keyword's; a keyword typed exactly in one of our languages says which
+    language a person who never chose uses, and is recorded; a misspelt one says nothing."""
+    if match and match.language in LANGUAGES and not match.typo and not contact.language_confirmed:
+        contact.language = match.language
         return match.language
     return contact.language or current_app.config.get("DEFAULT_LANGUAGE", "fra")
+
+
+def _feedback_language(ctx: Context, detection: language.Detection) -> str:
+    """The language to acknowledge free text in. The person's choice wins over the language of
+    one message; detection records a language only for a person who never chose, and only when
+    it is confident; an unsure guess answers someone we know nothing of, and is not recorded."""
+    contact = ctx.contact
+    if contact.language_confirmed or detection.language not in LANGUAGES:
+        return ctx.language
+    if language.is_confident(detection):
+        contact.language = detection.language
+        return detection.language
+    return ctx.language if contact.language else detection.language
 
 
 def _rate_limited(message: Message, contact: Contact, decision: ratelimit.Decision) -> str:
@@ -252,12 +266,7 @@ def handle_feedback(ctx: Context, match) -> str:
     if detection.language:
         extra["language_confidence"] = detection.confidence
     message.extra = extra
-    if language.is_confident(detection) and detection.language in LANGUAGES:
-        ctx.language = detection.language
-        if not contact.language_confirmed:
-            contact.language = detection.language
-    elif not contact.language and detection.language in LANGUAGES:
-        ctx.language = detection.language
+    ctx.language = _feedback_language(ctx, detection)
     languages = {ctx.language} | ({detection.language} if detection.language else set())
     if contact.language:
         languages.add(contact.language)
