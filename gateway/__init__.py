@@ -1,6 +1,8 @@
 """Murya, the community feedback gateway: the application factory."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask import Flask
 
 from gateway.config import BaseConfig, ConfigError, load_config
@@ -9,28 +11,40 @@ from gateway.sessions import CookielessFastSessionInterface
 
 def create_app(config: BaseConfig | dict | None = None) -> Flask:
     """Build a gateway app. `config` is a config object, or overrides on top of GATEWAY_ENV's."""
+    with configuration_errors_stop_start_up():
+        app = Flask(__name__, instance_relative_config=True)
+        app.config.from_object(_config(config))
+        app.session_interface = CookielessFastSessionInterface()
+        register_logging(app)
+        register_extensions(app)
+        register_i18n(app)
+        register_channels(app)
+        register_menus(app)
+        register_request_hooks(app)
+        register_blueprints(app)
+        register_errorhandlers(app)
+        register_commands(app)
+        register_fast_paths(app)
+    return app
+
+
+@contextmanager
+def configuration_errors_stop_start_up():
+    """A ConfigError while building (a missing secret, an invalid setting) becomes one line."""
+    try:
+        yield
+    except ConfigError as exc:
+        # One clear line, no traceback: this is an operator's mistake, not a bug.
+        raise SystemExit(f"murya: configuration error: {exc}") from None
+
+
+def _config(config: BaseConfig | dict | None) -> BaseConfig:
     if config is None or isinstance(config, dict):
         overrides = dict(config or {})
-        try:
-            config = load_config(overrides.pop("GATEWAY_ENV", None))
-        except ConfigError as exc:
-            # One clear line, no traceback: this is an operator's mistake, not a bug.
-            raise SystemExit(f"murya: configuration error: {exc}") from None
+        config = load_config(overrides.pop("GATEWAY_ENV", None))
         for key, value in overrides.items():
             setattr(config, key, value)
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.from_object(config)
-    app.session_interface = CookielessFastSessionInterface()
-    register_logging(app)
-    register_extensions(app)
-    register_i18n(app)
-    register_channels(app)
-    register_menus(app)
-    register_blueprints(app)
-    register_errorhandlers(app)
-    register_commands(app)
-    register_fast_paths(app)
-    return app
+    return config
 
 
 def register_logging(app: Flask) -> None:
@@ -65,7 +79,8 @@ def register_i18n(app: Flask) -> None:
 
 
 def register_channels(app: Flask) -> None:
-    """Build the configured SMS channel (SDK clients are created here and injected)."""
+    """Build the channels (SDK clients are created here and injected); production refuses to
+    start without the settings the configured provider and the USSD protocols declare."""
     import handlers
     handlers.init_app(app)
 
@@ -76,8 +91,16 @@ def register_menus(app: Flask) -> None:
     menus.init_app(app)
 
 
+def register_request_hooks(app: Flask) -> None:
+    """What runs around every request, Flask's or the fast path's (gateway/web/hooks.py)."""
+    from gateway import queue
+    from gateway.web import hooks
+    if app.extensions["embedded_worker_wanted"]:
+        hooks.before_request(app, lambda info: queue.ensure_embedded_worker(app))
+
+
 def register_blueprints(app: Flask) -> None:
-    """Webhooks, JSON API, staff console, health."""
+    """Webhooks (generated from the channels' declarations), JSON API, staff console, health."""
     from gateway.blueprints import register_all
     register_all(app)
 
@@ -89,7 +112,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_fast_paths(app: Flask) -> None:
-    """USSD hops answered in front of Flask's request machinery (gateway/webhooks/fastpath.py)."""
+    """The webhooks channels declare `fast` answered in front of Flask's request machinery
+    (gateway/webhooks/fastpath.py)."""
     from gateway.webhooks import fastpath
     fastpath.install(app)
 

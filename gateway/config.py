@@ -150,21 +150,8 @@ class ProductionConfig(BaseConfig):
         for name in required:
             if not getattr(self, attr.get(name, name)):
                 raise ConfigError(f"{name} is required in production")
-        provider_needs = {
-            "africastalking": ["AT_USERNAME", "AT_API_KEY", "AT_CALLBACK_TOKEN"],
-            "twilio": ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "PUBLIC_BASE_URL"],
-            "http": ["HTTP_CHANNEL_CONFIG", "HTTP_CALLBACK_TOKEN"],
-        }
-        if self.SMS_PROVIDER not in provider_needs:
-            raise ConfigError(
-                f"SMS_PROVIDER must be one of {', '.join(provider_needs)} in production, "
-                f"got {self.SMS_PROVIDER!r}")
-        for name in provider_needs[self.SMS_PROVIDER]:
-            if not getattr(self, name):
-                raise ConfigError(f"{name} is required in production with SMS_PROVIDER={self.SMS_PROVIDER}")
-        # USSD always comes through Africa's Talking's protocol: its callback token is mandatory.
-        if not self.AT_CALLBACK_TOKEN:
-            raise ConfigError("AT_CALLBACK_TOKEN is required in production")
+        # What the SMS provider and the USSD protocols need is declared by each channel and
+        # checked when the channels are built (handlers.check_production).
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

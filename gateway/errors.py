@@ -2,15 +2,20 @@
 elsewhere; never a stack trace to a caller."""
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.extensions import db
+from gateway.web import hooks
+from gateway.web.hooks import RequestInfo
 from handlers.base import WebhookError
 
 log = logging.getLogger(__name__)
+TEXT = "text/plain; charset=utf-8"
+WEBHOOK_PREFIXES = ("/sms/", "/ussd/")
 
 
 class APIError(Exception):
@@ -34,7 +39,7 @@ def _is_api() -> bool:
 
 
 def _is_webhook() -> bool:
-    return request.path.startswith(("/sms/", "/ussd/"))
+    return request.path.startswith(WEBHOOK_PREFIXES)
 
 
 def _page(status: int, exc: HTTPException | None = None):
@@ -43,16 +48,36 @@ def _page(status: int, exc: HTTPException | None = None):
     return error_page(status, exc)
 
 
+def webhook_error(exc: WebhookError, info: RequestInfo) -> hooks.Answer:
+    """A refused webhook: its short reason, 400 or 403."""
+    return exc.reason, exc.status, TEXT
+
+
+def unexpected_error(exc: Exception, info: RequestInfo) -> hooks.Answer | None:
+    """Anything else: logged with its trace (redacted), answered 500 without one — JSON under
+    /api, plain text on webhooks; None elsewhere: the console's page (`_unexpected_page`)."""
+    log.exception("unhandled error on %s %s", info.method, info.path)
+    if info.path.startswith("/api/"):
+        return json.dumps({"error": {"code": "internal_error", "message": "internal error"}}), 500, "application/json"
+    if info.path.startswith(WEBHOOK_PREFIXES):
+        return "internal error", 500, TEXT
+    return None
+
+
+def _unexpected_page(exc: Exception):
+    db.session.rollback()      # the page reads the signed-in user: a broken transaction must not stop it
+    return _page(500)
+
+
 def register(app: Flask) -> None:
-    """Install the handlers."""
+    """Install the handlers. Those a webhook answer can meet are declared with gateway/web/hooks.py,
+    so the fast path answers them alike; API and routing errors arise only through Flask."""
+    hooks.errorhandler(app, WebhookError, webhook_error)
+    hooks.errorhandler(app, Exception, unexpected_error, otherwise=_unexpected_page)
 
     @app.errorhandler(APIError)
     def handle_api_error(exc: APIError):
         return api_error_response(exc.status, exc.code, exc.message, exc.details)
-
-    @app.errorhandler(WebhookError)
-    def handle_webhook_error(exc: WebhookError):
-        return exc.reason, exc.status, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
@@ -60,17 +85,8 @@ def register(app: Flask) -> None:
             code = (exc.name or "error").lower().replace(" ", "_")
             return api_error_response(exc.code or 500, code, exc.description or exc.name)
         if _is_webhook():
-            return exc.name, exc.code, {"Content-Type": "text/plain; charset=utf-8"}
+            return exc.name, exc.code, {"Content-Type": TEXT}
         if exc.code is None or exc.code < 400:
             return exc
         return _page(exc.code, exc)
 
-    @app.errorhandler(Exception)
-    def handle_unexpected(exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        if _is_api():
-            return api_error_response(500, "internal_error", "internal error")
-        if _is_webhook():
-            return "internal error", 500, {"Content-Type": "text/plain; charset=utf-8"}
-        db.session.rollback()      # the page reads the signed-in user: a broken transaction must not stop it
-        return _page(500)

@@ -39,14 +39,18 @@ def init_app(app: Flask) -> None:
     app.extensions["redis"] = connection
     app.extensions["queues"] = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
     app.extensions["embedded_worker"] = None
+    # Started by the first request (a hook declared in gateway/__init__.py) or `serve`, not
+    # here: CLI commands need no worker thread.
     app.extensions["embedded_worker_wanted"] = bool(not url and app.config.get("EMBEDDED_WORKER"))
-    if app.extensions["embedded_worker_wanted"]:
-        # Started by the first request (or `serve`), not here: CLI commands need no worker thread.
-        # (USSD hops answered in front of Flask start it too: gateway/webhooks/fastpath.py.)
-        app.before_request(lambda: start_embedded_worker(app) and None)
 
 
 _start_lock = threading.Lock()
+
+
+def ensure_embedded_worker(app: Flask) -> None:
+    """Start the in-process worker if it is wanted and not running (cheap once it runs)."""
+    if app.extensions.get("embedded_worker_wanted") and app.extensions.get("embedded_worker") is None:
+        start_embedded_worker(app)
 
 
 def start_embedded_worker(app: Flask) -> "EmbeddedWorker":

@@ -12,12 +12,10 @@ import re
 from typing import Any
 
 import requests
-from flask import Request
 
 from gateway.config import ConfigError
-from gateway.webhooks.auth import require_query_token
-from handlers.base import (Channel, FinalSendError, InboundSMS, OutboundSMS, RetryableSendError,
-                           SendError, SendResult, StatusUpdate, WebhookError)
+from handlers.auth import QueryToken
+from handlers.base import Channel, InboundSMS, OutboundSMS, Route, SendResult, StatusUpdate, WebhookError
 
 _PLACEHOLDER = re.compile(r"\{(to|text|from|id)\}")
 
@@ -95,21 +93,29 @@ class HttpChannel(Channel):
     """A configurable HTTP SMS gateway."""
 
     name = "http"
+    title = "SMS gateway"
+    routes = (
+        Route("inbound", "/sms/http/inbound"),
+        Route("status", "/sms/http/status"),
+    )
+    auth = QueryToken("HTTP_CALLBACK_TOKEN")
+    production_settings = ("HTTP_CHANNEL_CONFIG",)
     max_batch = 1
 
     def __init__(self, config):
         super().__init__(config)
         self.settings = parse_config(config.get("HTTP_CHANNEL_CONFIG"))
+        # The gateway's own words, from the configuration (docs/http-channel.md).
+        self.status_map = self.settings["status"]["map"]
+        send = self.settings["send"] or {}
+        self.retry_statuses = frozenset(send["retry_status"]) if send.get("retry_status") else None
         self.session = requests.Session()
 
     def can_send(self) -> bool:
         return self.settings["send"] is not None
 
     # --- webhooks --------------------------------------------------------------------------
-    def authenticate(self, request: Request) -> None:
-        require_query_token("HTTP_CALLBACK_TOKEN")
-
-    def _payload(self, request: Request, section: dict) -> dict:
+    def _payload(self, request, section: dict) -> dict:
         if section["format"] == "json":
             payload = request.get_json(silent=True)
             if not isinstance(payload, dict):
@@ -122,7 +128,7 @@ class HttpChannel(Channel):
     def _wanted(payload: dict, section: dict) -> bool:
         return all(str(dig(payload, path)) == str(value) for path, value in section["when"].items())
 
-    def parse_inbound(self, request: Request) -> list[InboundSMS]:
+    def parse_inbound(self, request) -> list[InboundSMS]:
         section = self.settings["inbound"]
         payload = self._payload(request, section)
         if not self._wanted(payload, section):
@@ -137,7 +143,7 @@ class HttpChannel(Channel):
         return [InboundSMS(self.name, str(provider_id), str(sender), str(text),
                            recipient=str(to) if to else None)]
 
-    def parse_status(self, request: Request) -> list[StatusUpdate]:
+    def parse_status(self, request) -> list[StatusUpdate]:
         section = self.settings["status"]
         payload = self._payload(request, section)
         if not self._wanted(payload, section):
@@ -147,32 +153,15 @@ class HttpChannel(Channel):
             raise WebhookError(400, f"missing field(s): {section['id']} and {section['status']} are required")
         provider_status = str(provider_status)
         error = dig(payload, section.get("error"))
-        status = section["map"].get(provider_status, section["map"].get(provider_status.lower(), "sent"))
-        return [StatusUpdate(self.name, str(provider_id), status, provider_status[:40],
+        return [StatusUpdate(self.name, str(provider_id), self.our_status(provider_status), provider_status[:40],
                              error_code=str(error)[:40] if error else None,
                              failure_reason=str(error)[:200] if error else None)]
 
     # --- sending ---------------------------------------------------------------------------
-    def send_batch(self, text: str, recipients: list[OutboundSMS]) -> list[SendResult]:
-        """One request per recipient; a retryable failure stops the batch (see TwilioChannel)."""
+    def send_request(self, text: str, chunk: list[OutboundSMS]) -> list[SendResult]:
+        """One request per recipient, built from the `send` template."""
+        [r] = chunk
         send = self.settings["send"]
-        if send is None:
-            raise FinalSendError("HTTP_CHANNEL_CONFIG has no send section", code="config")
-        results: list[SendResult] = []
-        for index, r in enumerate(recipients):
-            try:
-                results.append(self._send_one(send, text, r))
-            except SendError as exc:
-                if not exc.retryable:
-                    results.append(SendResult(r.key, r.to, False, provider_status="failed", error=exc))
-                    continue
-                if index == 0:
-                    raise
-                results.extend(SendResult(o.key, o.to, False, error=exc) for o in recipients[index:])
-                break
-        return results
-
-    def _send_one(self, send: dict, text: str, r: OutboundSMS) -> SendResult:
         values = {"to": r.to, "text": text, "from": str(send.get("from") or ""), "id": str(r.key)}
         options: dict[str, Any] = {"headers": fill(send.get("headers") or {}, values),
                                    "timeout": send.get("timeout") or 10}
@@ -185,16 +174,9 @@ class HttpChannel(Channel):
             options["data"] = body
         else:
             options["params"] = body
-        try:
-            response = self.session.request(send["method"].upper(), fill(send["url"], values), **options)
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise RetryableSendError(f"SMS gateway unreachable: {type(exc).__name__}", code="timeout") from None
+        response = self.session.request(send["method"].upper(), fill(send["url"], values), **options)
         if response.status_code not in send["success_status"]:
-            status = response.status_code
-            retry = send.get("retry_status")
-            retryable = status in retry if retry else (status in (408, 429) or status >= 500)
-            cls = RetryableSendError if retryable else FinalSendError
-            raise cls(f"SMS gateway answered HTTP {status}", code=f"http_{status}")
+            raise self.send_error(http_status=response.status_code)
         provider_id = None
         if send.get("id_field"):
             try:
@@ -203,5 +185,5 @@ class HttpChannel(Channel):
                 provider_id = None
         # Without an id in the answer, our own message id is the reference the gateway's
         # status callbacks carry back (put {id} in the request, e.g. in a DLR URL).
-        return SendResult(r.key, r.to, True, provider_id=str(provider_id or r.key),
-                          provider_status=str(response.status_code))
+        return [SendResult(r.key, r.to, True, provider_id=str(provider_id or r.key),
+                           provider_status=str(response.status_code))]

@@ -6,16 +6,18 @@ https://www.twilio.com/docs/api/errors (error codes).
 """
 from __future__ import annotations
 
-import requests
-from flask import Request
+from collections.abc import Mapping
+
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from handlers.base import (Channel, FinalSendError, InboundSMS, OutboundSMS, RetryableSendError,
-                           SendError, SendResult, StatusUpdate, WebhookError)
+from handlers.auth import WebhookAuth
+from handlers.base import (Channel, InboundSMS, OutboundSMS, RetryableSendError, Route, SendError, SendResult,
+                           StatusUpdate, WebhookError)
+from handlers.errors import invalid_number, opted_out, retry
 
 # MessageStatus → ours. Twilio's own queue counts as "sent" (the provider has it); callbacks
 # arrive out of order, and Message.record_status never moves back from a final status.
@@ -24,29 +26,59 @@ STATUS_MAP = {
     "delivered": "delivered", "read": "delivered",
     "undelivered": "failed", "failed": "failed", "canceled": "failed",
 }
-# Error codes with a meaning for the contact or the retry policy.
-STOP_CODES = frozenset({"21610"})                   # recipient replied STOP to Twilio
-INVALID_CODES = frozenset({"21211", "21614", "30005", "30006"})
-RETRY_CODES = frozenset({"20429", "30001", "30003", "20500", "20503"})
+# Error codes (of an API answer or a status callback's ErrorCode) with a meaning for the
+# contact or the retry policy; any other code is final unless its HTTP status is 5xx or 429.
+ERROR_MAP = {
+    "21610": opted_out("recipient replied STOP to Twilio"),
+    "21211": invalid_number("invalid 'To' number"),
+    "21614": invalid_number("not a mobile number"),
+    "30005": invalid_number("unknown destination handset"),
+    "30006": invalid_number("landline or unreachable carrier"),
+    "20429": retry("too many requests"),
+    "30001": retry("queue overflow"),
+    "30003": retry("unreachable destination handset"),
+    "20500": retry("internal server error"),
+    "20503": retry("service unavailable"),
+}
 
 
-def send_error(status: int | None, code) -> SendError:
-    """The typed error for a Twilio API error (HTTP `status`, Twilio `code`)."""
-    code = str(code) if code is not None else None
-    message = f"Twilio error {code or status}"
-    if code in STOP_CODES:
-        return FinalSendError(message, code=code, stop_contact=True)
-    if code in INVALID_CODES:
-        return FinalSendError(message, code=code, invalid_number=True)
-    if code in RETRY_CODES or status == 429 or (status or 0) >= 500:
-        return RetryableSendError(message, code=code or f"http_{status}")
-    return FinalSendError(message, code=code or f"http_{status}")
+def public_url(request, public_base_url: str | None) -> str:
+    """The URL as Twilio called it: behind a TLS proxy the app sees another scheme/host."""
+    if not public_base_url:
+        return request.url
+    query = request.query_string.decode("latin-1")
+    return public_base_url + request.path + (f"?{query}" if query else "")
+
+
+class TwilioSignature(WebhookAuth):
+    """`X-Twilio-Signature` over the public URL and the form; a missing header or an unset
+    auth token rejects (fails closed)."""
+
+    settings = ("TWILIO_AUTH_TOKEN",)
+
+    def check(self, request, config: Mapping) -> None:
+        token, signature = config.get("TWILIO_AUTH_TOKEN"), request.headers.get("X-Twilio-Signature")
+        if not token or not signature:
+            raise WebhookError(403, "missing signature")
+        url = public_url(request, (config.get("PUBLIC_BASE_URL") or "").rstrip("/") or None)
+        if not RequestValidator(token).validate(url, request.form, signature):
+            raise WebhookError(403, "invalid signature")
 
 
 class TwilioChannel(Channel):
     """Twilio Programmable Messaging; one API request per recipient."""
 
     name = "twilio"
+    title = "Twilio"
+    routes = (
+        Route("inbound", "/sms/twilio/inbound"),
+        Route("status", "/sms/twilio/status"),
+    )
+    auth = TwilioSignature()
+    # PUBLIC_BASE_URL: signatures are computed over the URL Twilio called.
+    production_settings = ("TWILIO_ACCOUNT_SID", "TWILIO_FROM", "PUBLIC_BASE_URL")
+    status_map = STATUS_MAP
+    error_map = ERROR_MAP
     max_batch = 1
 
     def __init__(self, config):
@@ -69,22 +101,7 @@ class TwilioChannel(Channel):
         return self.client is not None and bool(self.sender)
 
     # --- webhooks --------------------------------------------------------------------------
-    def public_url(self, request: Request) -> str:
-        """The URL as Twilio called it: behind a TLS proxy the app sees another scheme/host."""
-        if not self.public_base_url:
-            return request.url
-        query = request.query_string.decode("latin-1")
-        return self.public_base_url + request.path + (f"?{query}" if query else "")
-
-    def authenticate(self, request: Request) -> None:
-        """Check X-Twilio-Signature; a missing header or unset auth token rejects (fails closed)."""
-        signature = request.headers.get("X-Twilio-Signature")
-        if not self.auth_token or not signature:
-            raise WebhookError(403, "missing signature")
-        if not RequestValidator(self.auth_token).validate(self.public_url(request), request.form, signature):
-            raise WebhookError(403, "invalid signature")
-
-    def parse_inbound(self, request: Request) -> list[InboundSMS]:
+    def parse_inbound(self, request) -> list[InboundSMS]:
         """Fields MessageSid, From, To, Body (+ NumSegments, FromCountry … kept in `extra`)."""
         form = request.form
         missing = [f for f in ("MessageSid", "From") if not form.get(f)] + (["Body"] if "Body" not in form else [])
@@ -95,7 +112,7 @@ class TwilioChannel(Channel):
         return [InboundSMS(self.name, form["MessageSid"], form["From"], form["Body"],
                            recipient=form.get("To") or None, extra=extra)]
 
-    def parse_status(self, request: Request) -> list[StatusUpdate]:
+    def parse_status(self, request) -> list[StatusUpdate]:
         """Fields MessageSid, MessageStatus, ErrorCode."""
         form = request.form
         sid = form.get("MessageSid") or form.get("SmsSid")
@@ -103,15 +120,9 @@ class TwilioChannel(Channel):
         if not sid or not provider_status:
             raise WebhookError(400, "missing field(s): MessageSid and MessageStatus are required")
         error_code = (form.get("ErrorCode") or "").strip() or None
-        extra = {}
-        if error_code in STOP_CODES:
-            extra["stop_contact"] = True
-        if error_code in INVALID_CODES:
-            extra["invalid_number"] = True
-        return [StatusUpdate(self.name, sid, STATUS_MAP.get(provider_status.lower(), "sent"),
-                             provider_status, error_code=error_code,
-                             failure_reason=form.get("ErrorMessage") or error_code,
-                             phone=form.get("To") or None, extra=extra)]
+        return [StatusUpdate(self.name, sid, self.our_status(provider_status), provider_status,
+                             error_code=error_code, failure_reason=form.get("ErrorMessage") or error_code,
+                             phone=form.get("To") or None, extra=self.report_flags(error_code))]
 
     def reply(self, text: str | None = None) -> tuple[str, str]:
         """TwiML: an empty <Response/> (replies go through the queue, never inline)."""
@@ -121,33 +132,16 @@ class TwilioChannel(Channel):
         return str(twiml), "text/xml; charset=utf-8"
 
     # --- sending ---------------------------------------------------------------------------
-    def send_batch(self, text: str, recipients: list[OutboundSMS]) -> list[SendResult]:
-        """One request per recipient. A retryable failure stops the batch: the first recipient
-        raises, later ones get per-recipient retryable errors (nothing is sent twice)."""
-        if self.client is None or not self.sender:
-            raise FinalSendError("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)",
-                                 code="config")
-        callback = f"{self.public_base_url}/sms/twilio/status" if self.public_base_url else None
-        results: list[SendResult] = []
-        for index, r in enumerate(recipients):
-            try:
-                options = {"status_callback": callback} if callback else {}
-                message = self.client.messages.create(to=r.to, from_=self.sender, body=text, **options)
-            except TwilioRestException as exc:
-                error = send_error(exc.status, exc.code)
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                error = RetryableSendError(f"Twilio unreachable: {type(exc).__name__}", code="timeout")
-            except TwilioException as exc:
-                error = RetryableSendError(f"Twilio client error: {type(exc).__name__}", code="client")
-            else:
-                price = abs(float(message.price)) if message.price else None
-                results.append(SendResult(r.key, r.to, True, provider_id=message.sid,
-                                          provider_status=message.status, cost=price))
-                continue
-            if error.retryable:
-                if index == 0:
-                    raise error
-                results.extend(SendResult(o.key, o.to, False, error=error) for o in recipients[index:])
-                break
-            results.append(SendResult(r.key, r.to, False, provider_status="failed", error=error))
-        return results
+    def send_request(self, text: str, chunk: list[OutboundSMS]) -> list[SendResult]:
+        [r] = chunk
+        options = {"status_callback": f"{self.public_base_url}/sms/twilio/status"} if self.public_base_url else {}
+        message = self.client.messages.create(to=r.to, from_=self.sender, body=text, **options)
+        price = abs(float(message.price)) if message.price else None
+        return [SendResult(r.key, r.to, True, provider_id=message.sid, provider_status=message.status, cost=price)]
+
+    def exception_error(self, exc: Exception) -> SendError | None:
+        if isinstance(exc, TwilioRestException):
+            return self.send_error(code=exc.code, http_status=exc.status)
+        if isinstance(exc, TwilioException):
+            return RetryableSendError(f"Twilio client error: {type(exc).__name__}", code="client")
+        return super().exception_error(exc)

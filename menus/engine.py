@@ -18,9 +18,9 @@ from functools import cached_property
 
 from gateway.extensions import db
 from gateway.services import ussd_sessions
+from handlers.ussd import UssdHop, UssdReply
 from menus.actions import ACTIONS, Transition
 from menus.model import Menus, Screen
-from menus.protocol import UssdHop, UssdReply
 from menus.screens import MORE, end_screen, layout, numbered
 from menus.sources import PARAMS, SOURCES, screen_params
 from menus.texts import FALLBACK, USSD_LANGUAGES, Texts, clean_input

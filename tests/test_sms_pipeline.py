@@ -242,9 +242,13 @@ def test_french_catalog_is_complete_and_drafts_are_marked(domain):
 
 
 def test_fake_webhooks_are_absent_in_production(make_app):
-    app = make_app(GATEWAY_ENV="production")
-    response = app.test_client().post("/sms/fake/inbound", data={"from": PHONE, "text": "x", "id": "1"})
-    assert response.status_code == 404
+    from tests.fakes.fixtures import AT_SETTINGS
+    app = make_app(GATEWAY_ENV="production", SMS_PROVIDER="africastalking", **AT_SETTINGS)
+    client = app.test_client()
+    assert client.post("/sms/fake/inbound", data={"from": PHONE, "text": "x", "id": "1"}).status_code == 404
+    assert client.post("/sms/fake/status", data={"id": "1", "status": "delivered"}).status_code == 404
+    with pytest.raises(SystemExit, match="SMS_PROVIDER must be one of africastalking, twilio, http"):
+        make_app(GATEWAY_ENV="production", SMS_PROVIDER="fake", **AT_SETTINGS)
 
 
 def test_messages_dropped_by_a_killed_worker_are_swept_up(sms, app, drain, clock):

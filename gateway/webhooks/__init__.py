@@ -1,6 +1,4 @@
-"""Provider webhooks (SMS and USSD). Route modules attach to `bp` on import."""
-from flask import Blueprint
-
-bp = Blueprint("webhooks", __name__)
-
-from gateway.webhooks import routes  # noqa: E402,F401
+"""Provider webhooks, generated from what each channel declares (handlers/): a Flask view per
+route (routes.py), the table of routes answered in front of Flask (fastpath.py), and one answer
+function per kind of callback (sms.py, ussd.py)."""
+from gateway.webhooks.routes import blueprint  # noqa: F401

@@ -2,14 +2,16 @@
 
 USSD hops must answer in milliseconds, and Africa's Talking's inbound SMS and delivery reports
 arrive by the thousand during a campaign. For such requests Flask's machinery — request
-context, routing, Request and Response objects, session, teardown — cost about a third of the
-CPU (measured in-process on a USSD hop: ~0.65 ms through the Flask view, ~0.40 ms here;
-bench/ussd_bench.py and bench/sms_inbound_bench.py measure the whole). For a URL in `ROUTES`,
-this layer reads a `POST` whose body is an urlencoded form of known length itself and calls the
-route's answer function — the very function the Flask view calls — inside an app context
-(database session and teardown as in a request), with the same answers and errors. Every other
-request, and any such request it does not read plainly (another content type, no or a too large
-Content-Length), goes to Flask unchanged.
+context, routing, Request and Response objects, session — cost about a third of the CPU
+(measured in-process on a USSD hop: ~0.65 ms through the Flask view, ~0.40 ms here;
+bench/ussd_bench.py and bench/sms_inbound_bench.py measure the whole). For a route a channel
+declares `fast` (handlers/base.py `Route`; the table is built by routes.py), this layer reads a
+`POST` whose body is an urlencoded form of known length itself and calls the route's answer
+function — the very function the Flask view calls — inside an app context (database session and
+teardown as in a request), with the same answers and errors. What runs around every request is
+declared once (gateway/web/hooks.py) and run here as by Flask: the before, after and teardown
+hooks and the error handlers. Every other request, and any such request it does not read
+plainly (another content type, no or a too large Content-Length), goes to Flask unchanged.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from urllib.parse import parse_qsl
 
 from flask import Flask
 
+from gateway.web.hooks import Hooks, RequestInfo, hooks, undeclared
 from handlers.base import FormRequest, WebhookError
 
 log = logging.getLogger(__name__)
@@ -28,14 +31,8 @@ TEXT = "text/plain; charset=utf-8"
 MAX_BODY = 65536          # a USSD session's text (4,000 characters) percent-encoded, and the rest
 MAX_FIELDS = 50
 
-# URL -> answer(FormRequest) -> (body, content type), status 200; WebhookError otherwise.
-# Filled by the webhook modules (gateway/webhooks/ussd.py, sms.py), next to their Flask views.
-ROUTES: dict[str, Callable[[FormRequest], tuple[str, str]]] = {}
-
-
-def route(path: str, answer: Callable[[FormRequest], tuple[str, str]]) -> None:
-    """Answer POSTs to `path` in front of Flask with `answer` (which the Flask view calls too)."""
-    ROUTES[path] = answer
+# path -> answer(FormRequest) -> (body, content type), status 200; an exception otherwise.
+Routes = dict[str, Callable[[FormRequest], tuple[str, str]]]
 
 
 def parse_form(body: bytes) -> dict[str, str]:
@@ -57,13 +54,13 @@ def _first_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
 
 
 class FastPath:
-    """WSGI middleware: the URLs in `ROUTES` here, everything else to `wsgi_app` (Flask's)."""
+    """WSGI middleware: the URLs in `routes` here, everything else to `wsgi_app` (Flask's)."""
 
-    def __init__(self, app: Flask, wsgi_app):
-        self.app, self.wsgi_app = app, wsgi_app
+    def __init__(self, app: Flask, wsgi_app, routes: Routes, request_hooks: Hooks):
+        self.app, self.wsgi_app, self.routes, self.hooks = app, wsgi_app, routes, request_hooks
 
     def __call__(self, environ, start_response):
-        answer = ROUTES.get(environ.get("PATH_INFO", ""))
+        answer = self.routes.get(environ.get("PATH_INFO", ""))
         if answer is None or environ.get("REQUEST_METHOD") != "POST":
             return self.wsgi_app(environ, start_response)
         length = self._length(environ)
@@ -88,23 +85,44 @@ class FastPath:
         return length if 0 <= length <= MAX_BODY else None
 
     def _answer(self, answer, environ, body: bytes) -> tuple[int, str, str]:
-        from gateway import queue
-        app = self.app
-        if app.extensions.get("embedded_worker_wanted") and app.extensions.get("embedded_worker") is None:
-            queue.start_embedded_worker(app)      # what Flask's before_request does for other requests
-        with app.app_context():
+        """As Flask would: before hooks, the answer, error handlers, after hooks, teardown."""
+        request_hooks = self.hooks
+        info = RequestInfo("POST", environ.get("PATH_INFO", ""), environ)
+        unhandled = None
+        with self.app.app_context():
             try:
-                args = _first_values(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-                body_text, content_type = answer(FormRequest(args, parse_form(body), environ))
-                return 200, content_type, body_text
-            except WebhookError as exc:
-                return exc.status, TEXT, exc.reason
-            except Exception:
-                # As gateway/errors.py does for a request through Flask: logged, never a trace.
-                log.exception("unhandled error on POST %s", environ.get("PATH_INFO"))
-                return 500, TEXT, "internal error"
+                try:
+                    for hook in request_hooks.before:
+                        hook(info)
+                    args = _first_values(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+                    text, content_type = answer(FormRequest(args, parse_form(body), environ))
+                    status = 200
+                except Exception as exc:
+                    text, status, content_type, unhandled = self._error(exc, info)
+                try:
+                    for hook in request_hooks.after:
+                        hook(info, status)
+                except Exception as exc:
+                    text, status, content_type, unhandled = self._error(exc, info)
+            finally:
+                for hook in request_hooks.teardown:
+                    hook(info, unhandled)
+        return status, content_type, text
+
+    def _error(self, exc: Exception, info: RequestInfo):
+        """The declared error handlers' answer; without one, a logged 500 (as Flask's own)."""
+        answer = self.hooks.error_answer(exc, info)
+        if answer is not None:
+            return (*answer, None)
+        log.exception("unhandled error on POST %s", info.path)
+        return "internal error", 500, TEXT, exc
 
 
 def install(app: Flask) -> None:
-    """Put the layer in front of the app's WSGI callable."""
-    app.wsgi_app = FastPath(app, app.wsgi_app)
+    """Put the layer in front of the app's WSGI callable, for the routes declared `fast`.
+    Refuses while a request hook is registered with Flask alone: the layer would skip it."""
+    skipped = undeclared(app, ("webhooks",))
+    if skipped:
+        raise RuntimeError("request hooks registered with Flask alone would not run on the fast path "
+                           f"(declare them with gateway.web.hooks): {', '.join(skipped)}")
+    app.wsgi_app = FastPath(app, app.wsgi_app, app.extensions["fast_routes"], hooks(app))

@@ -6,16 +6,16 @@ signature, so they are authenticated by a secret token in the callback URL (`?to
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
-import requests
 from africastalking.Service import Service, validate_phone
 from africastalking.SMS import SMSService
-from flask import Request
 
-from gateway.webhooks.auth import check_query_token
-from handlers.base import (Channel, FinalSendError, FormRequest, InboundSMS, OutboundSMS, RetryableSendError,
-                           SendError, SendResult, StatusUpdate, WebhookError)
+from handlers.auth import QueryToken
+from handlers.base import (Channel, InboundSMS, OutboundSMS, RetryableSendError, Route, SendError, SendResult,
+                           StatusUpdate, WebhookError)
+from handlers.errors import final, invalid_number, malformed_answer, opted_out, retry
 
 # Delivery report `status` → ours. Sent/Submitted/Buffered are on their way; Success is the
 # handset's receipt; Rejected/Failed/Expired are final. Anything else is kept verbatim in
@@ -25,28 +25,26 @@ STATUS_MAP = {
     "Success": "delivered",
     "Rejected": "failed", "Failed": "failed", "Expired": "failed", "AbsentSubscriber": "failed",
 }
-# Delivery report `failureReason`s that mean the person does not want our messages.
-STOP_REASONS = frozenset({"UserInBlackList", "UserInBlacklist"})
-# … and those that mean the number will never receive SMS.
-INVALID_REASONS = frozenset({"UserDoesNotExist", "NotNetworkSubscriber"})
-
-# Per-recipient `statusCode` of a send → (typed error, retryable, flags). 100/101/102 accepted.
-ACCEPTED_CODES = frozenset({100, 101, 102})
-RECIPIENT_ERRORS = {
-    401: ("RiskHold", False, {}),
-    402: ("InvalidSenderId", False, {}),
-    403: ("InvalidPhoneNumber", False, {"invalid_number": True}),
-    404: ("UnsupportedNumberType", False, {"invalid_number": True}),
+# Per-recipient `statusCode` of a send (100/101/102 = accepted) and delivery reports'
+# `failureReason`s, with what they mean for the retry and for the person.
+ERROR_MAP = {
+    "401": final("RiskHold"),
+    "402": final("InvalidSenderId"),
+    "403": invalid_number("InvalidPhoneNumber"),
+    "404": invalid_number("UnsupportedNumberType"),
     # Insufficient balance is fixed by a top-up, not by the recipient: retry (RQ's Retry gives
     # up after its last interval and the message then ends "failed").
-    405: ("InsufficientBalance", True, {}),
-    406: ("UserInBlacklist", False, {"stop_contact": True}),   # the person opted out
-    407: ("CouldNotRoute", False, {}),
-    409: ("DoNotDisturbRejection", False, {}),
-    500: ("InternalServerError", True, {}),
-    501: ("GatewayError", True, {}),
-    502: ("RejectedByGateway", False, {}),
+    "405": retry("InsufficientBalance"),
+    "406": opted_out("UserInBlacklist"),
+    "407": final("CouldNotRoute"),
+    "409": final("DoNotDisturbRejection"),
+    "500": retry("InternalServerError"),
+    "501": retry("GatewayError"),
+    "502": final("RejectedByGateway"),
+    "UserInBlackList": opted_out(), "UserInBlacklist": opted_out(),
+    "UserDoesNotExist": invalid_number(), "NotNetworkSubscriber": invalid_number(),
 }
+ACCEPTED_CODES = frozenset({100, 101, 102})
 DEFAULT_TIMEOUT = (3.05, 9.05)
 
 
@@ -75,18 +73,6 @@ class _SMSService(SMSService):
         return response
 
 
-def _error_for_http(status: int) -> SendError:
-    if status in (408, 429) or status >= 500:
-        return RetryableSendError(f"Africa's Talking answered HTTP {status}", code=f"http_{status}")
-    return FinalSendError(f"Africa's Talking refused the request (HTTP {status})", code=f"http_{status}")
-
-
-def _recipient_error(code: int, status_word: str | None) -> SendError:
-    name, retryable, flags = RECIPIENT_ERRORS.get(code, (status_word or f"status_{code}", False, {}))
-    cls = RetryableSendError if retryable else FinalSendError
-    return cls(f"Africa's Talking refused the recipient: {name}", code=str(code), **flags)
-
-
 def _parse_date(raw: str | None) -> datetime | None:
     if not raw:
         return None
@@ -101,6 +87,16 @@ class AfricasTalkingChannel(Channel):
     """Africa's Talking SMS through the official `africastalking` SDK."""
 
     name = "africastalking"
+    title = "Africa's Talking"
+    routes = (
+        Route("inbound", "/sms/africastalking/inbound", fast=True),
+        Route("status", "/sms/africastalking/delivery", fast=True),
+        Route("optout", "/sms/africastalking/optout"),
+    )
+    auth = QueryToken("AT_CALLBACK_TOKEN")
+    production_settings = ("AT_USERNAME", "AT_API_KEY")
+    status_map = STATUS_MAP
+    error_map = ERROR_MAP
 
     def __init__(self, config):
         super().__init__(config)
@@ -118,11 +114,7 @@ class AfricasTalkingChannel(Channel):
         return self.service is not None
 
     # --- webhooks --------------------------------------------------------------------------
-    def authenticate(self, request: Request | FormRequest) -> None:
-        """`?token=` must equal AT_CALLBACK_TOKEN (required in production)."""
-        check_query_token(request, self.config, "AT_CALLBACK_TOKEN")
-
-    def parse_inbound(self, request: Request) -> list[InboundSMS]:
+    def parse_inbound(self, request) -> list[InboundSMS]:
         """Fields: from, to, text, date, id, linkId, networkCode; `id` de-duplicates."""
         form = request.form
         missing = [f for f in ("from", "id") if not form.get(f)] + (["text"] if "text" not in form else [])
@@ -133,7 +125,7 @@ class AfricasTalkingChannel(Channel):
                            recipient=form.get("to") or None, received_at=_parse_date(form.get("date")),
                            extra=extra)]
 
-    def parse_status(self, request: Request) -> list[StatusUpdate]:
+    def parse_status(self, request) -> list[StatusUpdate]:
         """Fields: id, status, phoneNumber, networkCode, failureReason, retryCount."""
         form = request.form
         if not form.get("id") or not form.get("status"):
@@ -141,15 +133,12 @@ class AfricasTalkingChannel(Channel):
         provider_status = form["status"].strip()
         reason = (form.get("failureReason") or "").strip() or None
         extra = {k: form[k] for k in ("networkCode", "retryCount") if form.get(k)}
-        if reason in STOP_REASONS:
-            extra["stop_contact"] = True
-        if reason in INVALID_REASONS:
-            extra["invalid_number"] = True
-        return [StatusUpdate(self.name, form["id"].strip(), STATUS_MAP.get(provider_status, "sent"),
+        extra.update(self.report_flags(reason))
+        return [StatusUpdate(self.name, form["id"].strip(), self.our_status(provider_status),
                              provider_status, error_code=reason, failure_reason=reason,
                              phone=form.get("phoneNumber") or None, extra=extra)]
 
-    def parse_optout(self, request: Request) -> list[str]:
+    def parse_optout(self, request) -> list[str]:
         """Bulk SMS opt-out notification (fields senderId, phoneNumber): the numbers that left."""
         number = (request.form.get("phoneNumber") or "").strip()
         if not number:
@@ -157,48 +146,28 @@ class AfricasTalkingChannel(Channel):
         return [number]
 
     # --- sending ---------------------------------------------------------------------------
-    def send_batch(self, text: str, recipients: list[OutboundSMS]) -> list[SendResult]:
-        """One provider request per SEND_BATCH_SIZE recipients.
+    def refuse(self, recipient: OutboundSMS) -> SendResult | None:
+        """The SDK refuses numbers not matching `^\\+\\d{1,3}\\d{3,}$`: never sent."""
+        if validate_phone(recipient.to):
+            return None
+        return SendResult(recipient.key, recipient.to, False, provider_status="InvalidPhoneNumber",
+                          error=self.send_error(code="403"))
 
-        A whole-request failure on the first request raises (nothing was sent); on a later
-        request the recipients not yet sent get a per-recipient error of the same type, so
-        what was already accepted is never sent twice by a retry.
-        """
-        if self.service is None:
-            raise FinalSendError("Africa's Talking is not configured (AT_USERNAME, AT_API_KEY)", code="config")
-        results: list[SendResult] = []
-        valid = []
-        for r in recipients:
-            if validate_phone(r.to):
-                valid.append(r)
-            else:
-                results.append(SendResult(r.key, r.to, False, provider_status="InvalidPhoneNumber",
-                                          error=FinalSendError("invalid number", code="403", invalid_number=True)))
-        for start in range(0, len(valid), self.max_batch):
-            chunk = valid[start:start + self.max_batch]
-            try:
-                results.extend(self._send_chunk(text, chunk))
-            except SendError as exc:
-                if not results and start == 0:
-                    raise
-                results.extend(SendResult(r.key, r.to, False, error=exc) for r in valid[start:])
-                break
-        return results
+    def exception_error(self, exc: Exception) -> SendError | None:
+        if isinstance(exc, ProviderHTTPError):
+            return self.send_error(http_status=exc.status)
+        return super().exception_error(exc)
 
-    def _send_chunk(self, text: str, chunk: list[OutboundSMS]) -> list[SendResult]:
-        try:
-            body = self.service.send(text, [r.to for r in chunk], sender_id=self.sender_id,
-                                     enqueue=len(chunk) > 1, timeout=self.timeout)
-        except ProviderHTTPError as exc:
-            raise _error_for_http(exc.status) from None
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise RetryableSendError(f"Africa's Talking unreachable: {type(exc).__name__}", code="timeout") from None
+    def send_request(self, text: str, chunk: list[OutboundSMS]) -> list[SendResult]:
+        """One bulk request; the provider may answer 2xx with refusals inside, so every
+        recipient's `statusCode` is read."""
+        body = self.service.send(text, [r.to for r in chunk], sender_id=self.sender_id,
+                                 enqueue=len(chunk) > 1, timeout=self.timeout)
         if isinstance(body, str):   # the SDK parses JSON only for exactly "application/json"
-            import json
             try:
                 body = json.loads(body)
             except ValueError:
-                raise RetryableSendError("Africa's Talking answered no JSON", code="bad_response") from None
+                raise malformed_answer(self.title) from None
         entries = ((body or {}).get("SMSMessageData") or {}).get("Recipients") or []
         by_number: dict[str, list[dict]] = {}
         for entry in entries:
@@ -225,7 +194,7 @@ class AfricasTalkingChannel(Channel):
             return SendResult(r.key, r.to, True, provider_id=str(entry.get("messageId")),
                               provider_status=status_word, cost=_cost(entry.get("cost")))
         return SendResult(r.key, r.to, False, provider_status=status_word,
-                          error=_recipient_error(code, status_word))
+                          error=self.send_error(code=code, name=status_word or f"status_{code}"))
 
 
 def _cost(raw) -> float | None:

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Request
-
 from gateway.phone import InvalidNumber, normalize
-from gateway.webhooks.auth import check_query_token
-from handlers.base import FormRequest, WebhookError
-from menus.protocol import UssdHop, UssdProtocol, UssdReply, UssdSessionEnd
+from handlers.auth import QueryToken
+from handlers.base import FormRequest, Route, WebhookError
+from handlers.ussd import UssdHop, UssdProtocol, UssdReply, UssdSessionEnd
 
 MAX_SESSION_ID = 100      # ussd_sessions.session_id
 MAX_TEXT = 4000           # a whole session's input; far beyond what a handset can type in 180 s
@@ -55,12 +53,15 @@ class AfricasTalkingUssd(UssdProtocol):
     """Africa's Talking's USSD callback and end-of-session notification."""
 
     name = "africastalking"
+    title = "Africa's Talking USSD"
+    routes = (
+        Route("ussd_hop", "/ussd/africastalking", fast=True),
+        Route("ussd_end", "/ussd/africastalking/events"),
+    )
+    # No signature on Africa's Talking callbacks: a secret token in the URL, shared with SMS.
+    auth = QueryToken("AT_CALLBACK_TOKEN")
 
-    def authenticate(self, request: Request | FormRequest) -> None:
-        """`?token=` must equal AT_CALLBACK_TOKEN (required in production)."""
-        check_query_token(request, self.config, "AT_CALLBACK_TOKEN")
-
-    def parse_hop(self, request: Request | FormRequest) -> UssdHop:
+    def parse_hop(self, request: FormRequest) -> UssdHop:
         form = request.form
         session_id = _required(form, "sessionId", MAX_SESSION_ID).strip()
         phone = _phone(_required(form, "phoneNumber", 40))
@@ -68,7 +69,7 @@ class AfricasTalkingUssd(UssdProtocol):
         return UssdHop(channel=self.name, session_id=session_id, phone=phone, text=text,
                        service_code=(form.get("serviceCode") or None), network_code=(form.get("networkCode") or None))
 
-    def parse_end(self, request: Request) -> UssdSessionEnd:
+    def parse_end(self, request) -> UssdSessionEnd:
         form = request.form
         session_id = _required(form, "sessionId", MAX_SESSION_ID).strip()
         status = (form.get("status") or "").strip()
