@@ -44,12 +44,16 @@ def test_every_console_text_has_a_reviewed_french_translation():
     assert not problems, f"placeholders differ between English and French: {problems[:5]}"
 
 
+def _plain(value):
+    """Plural ids and strings as tuples, contexts as text (Babel's read_mo gives bytes)."""
+    if isinstance(value, bytes):
+        return value.decode()
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 def test_the_compiled_catalog_is_the_po_file():
     def table(catalog) -> dict:
-        plain = lambda v: tuple(v) if isinstance(v, (list, tuple)) else v  # noqa: E731
-        # Babel's read_mo gives contexts as bytes.
-        context = lambda m: m.context.decode() if isinstance(m.context, bytes) else m.context  # noqa: E731
-        return {(context(m), plain(m.id)): plain(m.string) for m in catalog if m.id}
+        return {(_plain(m.context), _plain(m.id)): _plain(m.string) for m in catalog if m.id}
     with open(FRENCH, "rb") as fh:
         po = table(read_po(fh, locale="fr"))
     with open(FRENCH.with_suffix(".mo"), "rb") as fh:
