@@ -70,6 +70,9 @@ class Route:
             raise ValueError(f"route {self.path}: only POST routes can be answered on the fast path")
 
 
+MAX_NAME = 20            # messages.channel, contacts.channel …
+
+
 def placeholder(method):
     """Marks an interface method a class must override before declaring a route that uses it."""
     method.placeholder = True
@@ -109,6 +112,8 @@ class Endpoint:
     def declaration_problems(cls) -> list[str]:
         """What is wrong with the class's declaration (checked when the app is built)."""
         problems = []
+        if not cls.name or len(cls.name) > MAX_NAME:
+            problems.append(f"{cls.__name__}: name must be 1 to {MAX_NAME} characters (it is stored on messages)")
         if cls.auth is None and not cls.development_only:
             problems.append(f"channel {cls.name!r} declares no auth (only development_only channels may go without)")
         for route in cls.routes:

@@ -7,7 +7,7 @@ import socket
 from datetime import datetime, timezone
 
 import pytest
-from flask import has_app_context
+from flask import has_app_context, request_started
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -134,6 +134,19 @@ class IsolatedClient(FlaskClient):
 def client(app):
     app.test_client_class = IsolatedClient
     return app.test_client()
+
+
+@pytest.fixture
+def flask_requests(app):
+    """How many requests went through Flask's request machinery (the fast path,
+    gateway/webhooks/fastpath.py, answers others in front of it)."""
+    seen = []
+
+    def started(sender, **extra):
+        seen.append(1)
+    request_started.connect(started, app)
+    yield seen
+    request_started.disconnect(started, app)
 
 
 @pytest.fixture

@@ -51,13 +51,18 @@ class _SamePath(_Declared):
     routes = (Route("inbound", "/sms/twilio/inbound"),)
 
 
+class _LongName(_Declared):
+    name = "a-provider-name-too-long"
+
+
 @pytest.mark.parametrize("cls,problem", [
     (_NoAuth, "declares no auth"),
     (_NoParser, "optout route but no parse_optout()"),
     (_SamePath, "POST /sms/twilio/inbound is declared by 'twilio' and 'declared'"),
+    (_LongName, "name must be 1 to 20 characters"),
 ])
 def test_a_channel_declared_wrong_stops_start_up(monkeypatch, make_app, cls, problem):
-    monkeypatch.setitem(handlers.CHANNELS, "declared", cls)
+    monkeypatch.setitem(handlers.CHANNELS, cls.name, cls)
     with pytest.raises(TypeError, match=problem):
         make_app()
 

@@ -6,7 +6,6 @@ import logging
 import os
 
 import pytest
-from flask import request_started
 
 from gateway.web import hooks
 from gateway.webhooks import fastpath
@@ -22,18 +21,6 @@ def fast_hop(client, session="ATUid_h1"):
 
 def flask_hop(client, session="ATUid_h2"):
     return client.post(URL, data={**FORM, "sessionId": session}, content_type="multipart/form-data")
-
-
-@pytest.fixture
-def flask_requests(app):
-    """How many requests went through Flask's request machinery."""
-    seen = []
-
-    def started(sender, **extra):
-        seen.append(1)
-    request_started.connect(started, app)
-    yield seen
-    request_started.disconnect(started, app)
 
 
 def test_declared_hooks_run_on_the_fast_path_and_through_flask(app, client, seeded, flask_requests):

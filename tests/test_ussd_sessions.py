@@ -76,19 +76,6 @@ def test_callback_token_is_checked_when_configured(make_app, token, status):
 
 # --- Hops answered in front of Flask (gateway/webhooks/fastpath.py) --------------------------
 
-@pytest.fixture
-def flask_requests(app):
-    """How many requests went through Flask's request machinery."""
-    from flask import request_started
-    seen = []
-
-    def started(sender, **extra):
-        seen.append(1)
-    request_started.connect(started, app)
-    yield seen
-    request_started.disconnect(started, app)
-
-
 def multipart_hop(client, text="", session="ATUid_m1", phone="+22790111222", url=URL):
     form = {"sessionId": session, "serviceCode": "*384*1010#", "phoneNumber": phone, "networkCode": "99999",
             "text": text}
