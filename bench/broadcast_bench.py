@@ -132,7 +132,7 @@ def main() -> int:
             time.sleep(2)     # workers up and listening
             with app.app_context():
                 from gateway.services import campaigns
-                from gateway.services.campaigns import _jobs_key
+                from gateway.services.campaigns.schedule import jobs_key
                 campaign = campaigns.create({"name": "Bench", "texts": TEXTS, "default_language": "fra"}, "bench")
                 campaign_id = campaign.id
                 t_send = time.monotonic()
@@ -140,7 +140,7 @@ def main() -> int:
                 redis = app.extensions["redis"]
                 expected_batches = len(batches)
                 while True:      # fan-out done when every batch job is queued
-                    if redis.hlen(_jobs_key(campaign_id)) >= expected_batches + 1:   # + the start job
+                    if redis.hlen(jobs_key(campaign_id)) >= expected_batches + 1:   # + the start job
                         break
                     time.sleep(0.05)
                 fan_out = time.monotonic() - t_send

@@ -4,14 +4,22 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_migrate import upgrade
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
+from gateway.api.auth import create_token
 from gateway.config import REFERENCE_DATA
 from gateway.extensions import db
+from gateway.models import User
+from gateway.queue import make_worker, start_embedded_worker
+from gateway.services.reference_data import load_all
+from workers.periodic import ensure_scheduled
 
 users_cli = AppGroup("users", help="Staff console users.")
 tokens_cli = AppGroup("tokens", help="API tokens.")
@@ -27,8 +35,6 @@ COMMAND_MODULES: list[str] = ["gateway.cli_privacy", "gateway.cli_language", "ga
 @with_appcontext
 def seed_command(data_dir: str, demo: bool) -> None:
     """Load reference data: regions, departments, categories, topics (and demo activities)."""
-    from pathlib import Path
-    from gateway.services.reference_data import load_all
     counts = load_all(Path(data_dir), demo=demo)
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
@@ -41,7 +47,6 @@ def seed_command(data_dir: str, demo: bool) -> None:
 @click.password_option(prompt=True)
 def create_user(email: str, role: str, name: str, sensitive: bool, password: str) -> None:
     """Create a console user (or reset the password and role of an existing one)."""
-    from gateway.models import User
     email = email.strip().lower()
     user = db.session.scalar(select(User).where(User.email == email)) or User(email=email)
     user.role, user.name, user.sensitive_access = role, name, sensitive
@@ -57,7 +62,6 @@ def create_user(email: str, role: str, name: str, sensitive: bool, password: str
 @click.option("--sensitive/--no-sensitive", default=False, help="may see sensitive categories")
 def create_token_command(role: str, name: str, sensitive: bool) -> None:
     """Create an API token; it is printed once, as the last line."""
-    from gateway.api.auth import create_token
     token = create_token(name, role, sensitive_access=sensitive)
     click.echo(f"token {name!r} with role {role} created; it will not be shown again:")
     click.echo(token)
@@ -70,12 +74,10 @@ def create_token_command(role: str, name: str, sensitive: bool) -> None:
 @with_appcontext
 def worker_command(burst: bool, with_scheduler: bool, name: str | None) -> None:
     """Run an RQ worker on the high, default and bulk queues (needs REDIS_URL)."""
-    from gateway.queue import make_worker
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis the web process runs jobs itself")
     worker = make_worker(current_app._get_current_object(), name=name)
     if with_scheduler:
-        from workers.periodic import ensure_scheduled
         ensure_scheduled()   # daily retention purge, inbound sweep (idempotent)
     ok = worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
     sys.exit(0 if ok or not burst else 1)
@@ -87,9 +89,6 @@ def worker_command(burst: bool, with_scheduler: bool, name: str | None) -> None:
 @with_appcontext
 def serve_command(host: str, port: int | None) -> None:
     """Development server with everything in one process (what `make run` starts)."""
-    from flask_migrate import upgrade
-    from gateway.models import User
-    from gateway.services.reference_data import load_all
     app = current_app._get_current_object()
     port = port or app.config["PORT"]
     upgrade()
@@ -104,9 +103,7 @@ def serve_command(host: str, port: int | None) -> None:
     else:
         login = "admin@murya.local (password as set before)"
     if not app.config.get("REDIS_URL"):
-        from gateway.queue import start_embedded_worker
         start_embedded_worker(app)
-    from workers.periodic import ensure_scheduled
     ensure_scheduled()   # daily retention purge, inbound sweep (idempotent)
     base = f"http://{host}:{port}"
     click.echo(f"\nMurya is running ({app.config['GATEWAY_ENV']}, SMS channel: {app.config['SMS_PROVIDER']}, "
@@ -117,7 +114,6 @@ def serve_command(host: str, port: int | None) -> None:
     click.echo(f"  Health:          {base}/healthz\nPress Ctrl-C to stop.\n")
     try:
         # run_simple, not app.run: Flask ignores app.run() inside a `flask` command.
-        from werkzeug.serving import run_simple
         run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
         worker = app.extensions.get("embedded_worker")

@@ -10,6 +10,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from gateway import i18n
+from gateway.phone import normalize
+from gateway.queue import drain
+from menus.model import JOURNEYS_DIR, InvalidJourney, load
+from menus.texts import NOT_ON_USSD, Texts
+from menus.validate import check_lists, validate
+
 menus_group = AppGroup("menus", help="USSD menus: validate the journeys, report translation status.")
 ussd_group = AppGroup("ussd", help="USSD: try the menus from the terminal.")
 
@@ -26,9 +33,6 @@ def check_command(journeys: str | None, translations: str | None, quiet: bool) -
     With reference data in the database, also lays out every dynamic list (categories,
     departments, activities, topics) in every language and checks each page.
     """
-    from menus.model import JOURNEYS_DIR, InvalidJourney, load
-    from menus.texts import Texts
-    from menus.validate import check_lists, validate
     try:
         menus = load(Path(journeys) if journeys else JOURNEYS_DIR)
     except InvalidJourney as exc:
@@ -60,8 +64,6 @@ def check_command(journeys: str | None, translations: str | None, quiet: bool) -
 @click.option("--verbose", "-v", is_flag=True, help="list the missing and draft keys")
 def translations_command(domain: str, verbose: bool) -> None:
     """Per language: how many texts are missing (French shows instead) or still drafts."""
-    from gateway import i18n
-    from menus.texts import NOT_ON_USSD
     report = i18n.status_report()
     domains = sorted(report) if domain == "all" else [domain]
     for name in domains:
@@ -139,12 +141,10 @@ def simulate_command(phone: str, script: str | None, inputs: tuple[str, ...], se
 
 def _show_inbox(app, phone: str) -> None:
     """Run queued jobs (embedded queue only) and print what the fake channel sent to `phone`."""
-    from gateway.phone import normalize
     channel = app.extensions.get("channels", {}).get("fake")
     if channel is None:
         return
     if not app.config.get("REDIS_URL"):
-        from gateway.queue import drain
         drain(app)
     else:
         click.echo("(SMS are sent by the RQ worker; run `flask --app wsgi worker` to see them)")

@@ -1,4 +1,4 @@
-"""Configuration per environment, read from the environment (names in CONTRACT.md)."""
+"""Configuration per environment, read from the environment (every name is in README.md, "Configuration")."""
 from __future__ import annotations
 
 import os
@@ -81,7 +81,7 @@ class BaseConfig:
         # 25 XOF: what Niger's bulk-SMS aggregators ask per message (README, "Configuration").
         self.SEGMENT_PRICE = _float("SEGMENT_PRICE", 25.0)
         self.CURRENCY = _env("CURRENCY", "XOF")
-        # Campaigns (see workers/campaigns.py). Per-channel overrides: "africastalking=25,twilio=60".
+        # Campaigns (see gateway/services/campaigns/). Per-channel overrides: "africastalking=25,twilio=60".
         self.SEGMENT_PRICES = _env("SEGMENT_PRICES", "")
         self.SEND_RATES = _env("SEND_RATES", "")
         self.SEND_RATE_UNIT = _env("SEND_RATE_UNIT", "messages")      # messages | segments

@@ -9,6 +9,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.extensions import db
+from gateway.services.errors import Conflict, DomainError, Forbidden, NotFound
 from gateway.web import hooks
 from gateway.web.hooks import RequestInfo
 from handlers.base import WebhookError
@@ -32,6 +33,28 @@ def api_error_response(status: int, code: str, message: str, details: dict | Non
     if details:
         body["error"]["details"] = details
     return jsonify(body), status
+
+
+# The HTTP status of each kind of domain error (gateway/services/errors.py); anything else is 400.
+DOMAIN_STATUS = ((NotFound, 404), (Forbidden, 403), (Conflict, 409))
+
+
+def domain_status(exc: DomainError) -> int:
+    """The HTTP status that answers a refused request."""
+    return next((status for kind, status in DOMAIN_STATUS if isinstance(exc, kind)), 400)
+
+
+def domain_error(exc: DomainError, info: RequestInfo) -> hooks.Answer:
+    """A request the services refused, the one way for the API and the webhooks: the API's
+    `{"error": {"code", "message"}}` with the kind's status; a webhook's short reason with 400.
+    Whatever the view had started is rolled back."""
+    db.session.rollback()
+    if info.path.startswith(WEBHOOK_PREFIXES):
+        return exc.message, 400, TEXT
+    body = {"error": {"code": exc.code, "message": exc.message}}
+    if exc.details:
+        body["error"]["details"] = exc.details
+    return json.dumps(body), domain_status(exc), "application/json"
 
 
 def _is_api() -> bool:
@@ -73,6 +96,7 @@ def register(app: Flask) -> None:
     """Install the handlers. Those a webhook answer can meet are declared with gateway/web/hooks.py,
     so the fast path answers them alike; API and routing errors arise only through Flask."""
     hooks.errorhandler(app, WebhookError, webhook_error)
+    hooks.errorhandler(app, DomainError, domain_error)
     hooks.errorhandler(app, Exception, unexpected_error, otherwise=_unexpected_page)
 
     @app.errorhandler(APIError)

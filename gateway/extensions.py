@@ -1,8 +1,11 @@
 """Extension objects, unbound; `create_app` binds them with `init_app`."""
+import sqlite3
+
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so Alembic can drop them again on every database (SQLite batch mode needs names).
@@ -26,12 +29,8 @@ babel = Babel()
 
 def init_sqlite_pragmas() -> None:
     """SQLite: enforce foreign keys, WAL so the embedded worker thread and web threads coexist."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     @event.listens_for(Engine, "connect")
     def _set_pragmas(dbapi_connection, connection_record):
-        import sqlite3
         if isinstance(dbapi_connection, sqlite3.Connection):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")

@@ -42,10 +42,3 @@ def normalize(raw: str, region: str = "NE") -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidNumber("not a valid number for its country")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def mask(e164: str) -> str:
-    """A number with its middle hidden, for screens that may show part of it: +227 9•••• 67."""
-    if not e164 or len(e164) < 6:
-        return "•••"
-    return e164[:5] + "•" * (len(e164) - 7) + e164[-2:]

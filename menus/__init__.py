@@ -19,6 +19,8 @@ def load_checked(journeys_dir: Path | None = None, translations_dir: Path | None
 
     `fresh` reads the catalogs again instead of using the process's cached copy.
     """
+    # Here, not at the top: this file runs whenever a channel imports menus.protocol, and the
+    # validator and engine would bring the services they use along with it.
     from menus.texts import Texts
     from menus.validate import validate
     menus = load(Path(journeys_dir or JOURNEYS_DIR))
@@ -31,6 +33,6 @@ def load_checked(journeys_dir: Path | None = None, translations_dir: Path | None
 
 def init_app(app: Flask) -> None:
     """Load and validate the journeys, and build the app's USSD engine. Raises InvalidJourney."""
-    from menus.engine import Engine
+    from menus.engine import Engine      # as in load_checked: not when a channel imports menus.protocol
     menus, texts, _ = load_checked(app.config.get("USSD_JOURNEYS_DIR"), app.config.get("USSD_TRANSLATIONS_DIR"))
     app.extensions["menus"] = Engine(menus, texts)

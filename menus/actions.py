@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from gateway.extensions import db
+from gateway.models import Activity
 from gateway.services import ussd_sessions
+from gateway.services.activities import RegistrationError, register, waitlist_position
+from gateway.services.reports import OCCURRED, report_reference
+from menus.sources import topic_name, valid_category, valid_place, when
 
 
 @dataclass
@@ -68,8 +72,6 @@ def set_region(ctx) -> Transition:
 def submit_report(ctx) -> Transition:
     """Check the report against the lists the person chose from, show its reference, and hand it
     to the worker, which stores it once per session and sends the SMS acknowledgement."""
-    from gateway.services.reports import OCCURRED, report_reference
-    from menus.sources import valid_category, valid_place
     d = ctx.data
     try:
         draft = {"category_code": str(d["category"]), "channel": "ussd", "language": ctx.language,
@@ -102,8 +104,6 @@ def register_activity(ctx) -> Transition:
     """Register for the chosen activity (or its waiting list). The place is taken here, as the
     screen says whether one was left; the confirmation SMS and the reminder the day before are
     handed to the worker (`registered`)."""
-    from gateway.models import Activity
-    from gateway.services.activities import RegistrationError, register, waitlist_position
     activity = db.session.get(Activity, ctx.data.get("activity"))
     contact_id = ctx.state.get("contact_id")
     if activity is None or not contact_id:
@@ -126,7 +126,6 @@ def register_activity(ctx) -> Transition:
 
 
 def _when(activity) -> str:
-    from menus.sources import when
     return when(activity)
 
 
@@ -141,7 +140,6 @@ def leave_topic(ctx) -> Transition:
 
 
 def _topic(ctx, join: bool) -> Transition:
-    from menus.sources import topic_name
     name = topic_name(ctx.data.get("topic"), ctx.language)
     if name is None or not ctx.state.get("contact_id"):
         return Transition.end("failed")

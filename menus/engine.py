@@ -16,8 +16,14 @@ from __future__ import annotations
 import logging
 from functools import cached_property
 
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import lazyload
+
 from gateway.extensions import db
+from gateway.models import Contact, Report
 from gateway.services import ussd_sessions
+from gateway.services.reports import stored_source_key
 from handlers.ussd import UssdHop, UssdReply
 from menus.actions import ACTIONS, Transition
 from menus.model import Menus, Screen
@@ -58,8 +64,6 @@ class Context:
 
     @cached_property
     def contact(self):
-        from sqlalchemy.orm import lazyload
-        from gateway.models import Contact
         contact_id = self.state.get("contact_id")
         # Groups are not needed by any journey: do not load them with the contact.
         return db.session.get(Contact, contact_id, options=[lazyload(Contact.groups)]) if contact_id else None
@@ -161,9 +165,6 @@ class Engine:
     @staticmethod
     def _already_reported(ctx: Context) -> bool:
         """True (and the closing screen set) when this session's report exists already."""
-        from sqlalchemy import select
-        from gateway.models import Report
-        from gateway.services.reports import stored_source_key
         keys = [ctx.source_key, stored_source_key(ctx.source_key, anonymous=True)]
         found = db.session.execute(select(Report.reference, Report.anonymous)
                                    .where(Report.source_key.in_(keys))).first()
@@ -177,7 +178,8 @@ class Engine:
     def _new_input(state: dict, hop: UssdHop) -> str | None:
         """What the person typed this time: the accumulated text minus what we saw before.
 
-        Not `text.split("*")[-1]`: free text may itself contain `*` (PROVIDERS.md).
+        Not `text.split("*")[-1]`: free text may itself contain `*` (Africa's Talking joins every
+        input of the session with `*`).
         """
         if not hop.accumulated:
             return hop.text
@@ -333,5 +335,4 @@ class Engine:
 
 def get_engine() -> Engine:
     """The app's engine (built by `menus.init_app`)."""
-    from flask import current_app
     return current_app.extensions["menus"]

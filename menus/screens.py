@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_SCREEN = 160          # PROVIDERS.md: 182 is the protocol cap, many networks cut earlier
+MAX_SCREEN = 160          # 182 is the USSD protocol's cap; many networks cut earlier
 LABEL_MAX = 44            # one dynamic list item (activity, department …) before numbering
 MIN_ITEM = 14             # room always kept for at least one item after the header
 MORE = "98"
@@ -32,10 +32,6 @@ class Page:
     text: str
     page: int
     pages: int
-
-    @property
-    def has_more(self) -> bool:
-        return self.page + 1 < self.pages
 
 
 def numbered(labels: list[str]) -> list[str]:

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import time
 from typing import Callable, NamedTuple
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 
 from gateway.extensions import db
-from gateway.models import Activity, AdminArea, Category, Topic
+from gateway.models import Activity, AdminArea, Category, Subscription, Topic
+from gateway.services.activities import confirmed_count, open_activities
+from gateway.timezone import NIGER
 from menus.screens import LABEL_MAX, shorten
 from menus.texts import to_screen
-
-NIAMEY = ZoneInfo("Africa/Niamey")
 
 # Longest value of each `{parameter}` a text may use: the engine cuts values to this, and
 # `menus check` renders every screen with values this long.
@@ -147,7 +146,7 @@ def departments(ctx) -> list[Item]:
 
 def when(activity: Activity) -> str:
     """An activity's start as people say it: day/month and hour, Niger time."""
-    return activity.starts_at.astimezone(NIAMEY).strftime("%d/%m %Hh%M")
+    return activity.starts_at.astimezone(NIGER).strftime("%d/%m %Hh%M")
 
 
 # Lists that change (open activities, free seats) are kept only a few seconds per process
@@ -156,10 +155,9 @@ ACTIVITY_CACHE = ("USSD_ACTIVITY_CACHE_SECONDS", 5)
 
 
 def _open_activity_items(region: str | None, department: str | None) -> list[Item]:
-    from gateway.services.activities import open_activities
     items = []
     for a in open_activities(region, department):
-        date = a.starts_at.astimezone(NIAMEY).strftime("%d/%m")
+        date = a.starts_at.astimezone(NIGER).strftime("%d/%m")
         items.append(Item(a.id, f"{label(a.name, LABEL_MAX - len(date) - 1)} {date}"))
     return items
 
@@ -212,7 +210,6 @@ def activity_detail(ctx) -> dict:
 
 def _activity_detail(activity_id) -> dict | None:
     """An activity's name, date, place and free seats (None: unlimited); None when unknown."""
-    from gateway.services.activities import confirmed_count
     activity = db.session.get(Activity, activity_id) if activity_id is not None else None
     if activity is None:
         return None
@@ -222,7 +219,6 @@ def _activity_detail(activity_id) -> dict | None:
 
 def topic_status(ctx) -> dict:
     """The chosen topic (cached list) and whether the person follows it (one small query)."""
-    from gateway.models import Subscription
     name = topic_name(ctx.data.get("topic"), ctx.language)
     if name is None:
         return {"topic": "", "status": ""}

@@ -3,7 +3,7 @@
 Texts live in gettext catalogs (`gateway/translations/<lang>/LC_MESSAGES/ussd.po`), written in
 each language's real orthography (Hausa hooked letters, French accents). What goes on a screen
 is folded to plain GSM-7 letters here: many phones in the villages do not render accents, and
-Hausa's ɓ ɗ ƙ ƴ are not in GSM-7 at all (PRODUCT.md, "Languages").
+Hausa's ɓ ɗ ƙ ƴ are not in GSM-7 at all (README.md, "USSD menus").
 """
 from __future__ import annotations
 

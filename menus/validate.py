@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from gateway.extensions import db
 from menus.actions import ACTION_ARGS, ACTION_TARGETS, ACTIONS
 from menus.engine import ENGINE_KEYS, INVALID_KEY, MORE_KEY, NAV_KEY
 from menus.model import ENTRY_SCREENS, SCREEN_TYPES, Menus, Screen
-from menus.screens import LABEL_MAX, MAX_SCREEN, MORE, numbered
-from menus.sources import PARAM_MAX, PARAM_TEXT_KEYS, PARAMS, SOURCES
-from menus.texts import COMPLETE, FALLBACK, PARTIAL, USSD_LANGUAGES, Texts, placeholders, unshowable
+from menus.screens import LABEL_MAX, MAX_SCREEN, MORE, layout, numbered
+from menus.sources import PARAM_MAX, PARAM_TEXT_KEYS, PARAMS, SOURCES, _areas
+from menus.texts import COMPLETE, FALLBACK, PARTIAL, USSD_LANGUAGES, Texts, placeholders, to_screen, unshowable
 
 # Journeys every partial language must have (the issue's minimum): the rest may fall back.
 PARTIAL_JOURNEYS = ("main", "report")
@@ -227,14 +230,9 @@ def check_lists(menus: Menus, texts: Texts) -> tuple[int, list[str]]:
 
     Needs an app context. Without reference data (or without tables) nothing is checked.
     """
-    from sqlalchemy.exc import SQLAlchemyError
-    from menus.screens import layout
-    from menus.sources import _areas
-    from menus.texts import to_screen
     try:
         regions = _areas()["regions"]
     except SQLAlchemyError:
-        from gateway.extensions import db
         db.session.rollback()
         return 0, []
     pages, errors = 0, []

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from gateway.extensions import db
 from gateway.models import Campaign, Contact, ContactGroup, Delivery, Message, Registration, Subscription, Topic, utcnow
 from gateway.services import campaigns, contacts
+from gateway.services.campaigns import batches, schedule, throttle
 from gateway.services.delivery_reports import apply_status
 from tests.factories import ActivityFactory, ContactFactory
 from workers import campaigns as engine
@@ -276,20 +277,20 @@ def test_a_repeating_campaign_schedules_its_next_occurrence(app, drain, clock):
 def test_next_occurrence_keeps_niamey_local_time():
     first = datetime(2026, 1, 31, 7, 0, tzinfo=timezone.utc)         # 08:00 in Niamey
     after = datetime(2026, 2, 1, tzinfo=timezone.utc)
-    assert engine.next_occurrence(first, "monthly", after) == datetime(2026, 2, 28, 7, 0, tzinfo=timezone.utc)
-    assert engine.next_occurrence(first, "daily", after) == datetime(2026, 2, 1, 7, 0, tzinfo=timezone.utc)
+    assert schedule.next_occurrence(first, "monthly", after) == datetime(2026, 2, 28, 7, 0, tzinfo=timezone.utc)
+    assert schedule.next_occurrence(first, "daily", after) == datetime(2026, 2, 1, 7, 0, tzinfo=timezone.utc)
 
 
 # --- throttling ------------------------------------------------------------------------------------
 
 def test_the_rate_limiter_is_shared_and_spaces_batches(app):
     app.config["SEND_RATES"] = "fake=100"
-    waits = [engine.reserve("fake", 50, max_wait=5)[1] for _ in range(4)]
+    waits = [throttle.reserve("fake", 50, max_wait=5)[1] for _ in range(4)]
     assert waits[0] == pytest.approx(0, abs=0.05)
     assert waits[1] == pytest.approx(0.5, abs=0.05) and waits[3] == pytest.approx(1.5, abs=0.05)
-    booked, wait = engine.reserve("fake", 50, max_wait=1)
+    booked, wait = throttle.reserve("fake", 50, max_wait=1)
     assert not booked and wait > 1
-    assert engine.reserve("other", 50, max_wait=1) == (True, 0.0)        # unthrottled channel
+    assert throttle.reserve("other", 50, max_wait=1) == (True, 0.0)        # unthrottled channel
 
 
 def test_sending_respects_the_rate(app, drain):
@@ -316,7 +317,7 @@ def _orphan_a_batch(app, drain):
     send(campaign)
     drain(max_jobs=1)                                       # fan-out
     ids = list(db.session.scalars(select(Delivery.id).where(Delivery.batch == 0)))
-    assert engine.claim(campaign.id, ids) == set(ids)
+    assert batches.claim(campaign.id, ids) == set(ids)
     db.session.execute(Delivery.__table__.update().where(Delivery.id.in_(ids)).values(
         claimed_at=utcnow() - timedelta(hours=1)))
     db.session.commit()
@@ -404,3 +405,22 @@ def test_the_watchdog_restarts_a_lost_fan_out(app, drain):
     assert engine.watch_campaign(campaign.id) == "fan-out pending"
     drain()
     assert len(outbox(app)) == 1 and reload(campaign).status == "completed"
+
+
+def test_every_state_change_follows_the_table():
+    from gateway.models import CampaignStatus
+    from gateway.services.campaigns import states
+    assert {target for _, target in states.TRANSITIONS.values()} | {CampaignStatus.DRAFT} == set(CampaignStatus)
+    assert states.allowed("resume", "paused") and not states.allowed("resume", "completed")
+    assert not any(states.allowed(action, "cancelled") for action in states.TRANSITIONS)   # final
+    assert states.allowed("retry", "completed") and not states.allowed("send", "scheduled")
+
+
+def test_a_move_the_table_forbids_changes_nothing(app):
+    from gateway.services.campaigns import states
+    campaign = create()
+    assert states.move(campaign.id, "pause") is False            # a draft is not sending
+    assert reload(campaign).status == "draft"
+    assert states.move(campaign.id, "cancel") is True
+    db.session.commit()
+    assert reload(campaign).status == "cancelled" and reload(campaign).finished_at is not None

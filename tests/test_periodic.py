@@ -1,8 +1,11 @@
 """Recurring jobs are scheduled once, however many workers start."""
 from __future__ import annotations
 
+import os
+import time
 from datetime import timedelta
 
+import pytest
 from rq.registry import ScheduledJobRegistry
 
 from gateway.extensions import db
@@ -44,3 +47,31 @@ def test_the_daily_purge_also_drops_expired_ussd_drafts(app):
     result = purge_job()
     assert result["ussd_drafts"] == 1
     assert [d.contact_id for d in db.session.query(UssdDraft)] == [fresh.id]
+
+
+def test_the_embedded_worker_schedules_the_recurring_jobs_when_it_starts(make_app):
+    if os.environ.get("REDIS_URL"):
+        pytest.skip("the embedded worker exists only without Redis")
+    app = make_app(EMBEDDED_WORKER=True)
+    with app.app_context():
+        app.extensions["redis"].flushdb()
+    assert app.test_client().get("/healthz").status_code == 200      # the first request starts it
+    registry = ScheduledJobRegistry(queue=app.extensions["queues"]["default"])
+    deadline = time.time() + 10
+    while time.time() < deadline and len(registry.get_job_ids()) < 4:
+        time.sleep(0.05)
+    app.extensions["embedded_worker"].stop()
+    assert sorted(j.rsplit("-", 1)[0] for j in registry.get_job_ids()) == [
+        "inbound-sweep", "privacy-purge", "reminders-sweep", "ussd-sweep"]
+
+
+def test_a_failing_run_still_schedules_the_next(app, monkeypatch):
+    from workers import periodic
+
+    def broken():
+        raise RuntimeError("database down")
+    monkeypatch.setitem(periodic.PERIODIC, "inbound-sweep", {"func": broken, "interval": periodic.SWEEP_EVERY})
+    with pytest.raises(RuntimeError):
+        periodic.run("inbound-sweep")
+    registry = ScheduledJobRegistry(queue=app.extensions["queues"]["default"])
+    assert any(j.startswith("inbound-sweep-") for j in registry.get_job_ids())

@@ -8,7 +8,7 @@ it, even when it fails. A run's job id names its time slot (`privacy-purge-20261
 `inbound-sweep-1795683600`), so any number of workers reconciling at once schedule each run once.
 
 Per-campaign schedules are not here: a scheduled campaign is one `enqueue_at` of its start, and a
-sending campaign's watchdog schedules its own next look (gateway/services/campaigns.py).
+sending campaign's watchdog schedules its own next look (gateway/services/campaigns/watchdog.py).
 """
 from __future__ import annotations
 

@@ -12,8 +12,7 @@ from gateway.errors import APIError
 from gateway.extensions import db
 from gateway.models import Activity
 from gateway.models.activities import ACTIVITY_KINDS
-from gateway.services.activity_admin import (ACTIVITY_STATUSES, DuplicateActivity, InvalidActivity,
-                                             create_activity, registration_counts,
+from gateway.services.activity_admin import (ACTIVITY_STATUSES, create_activity, registration_counts,
                                              registrations_with_positions)
 from gateway.services.places import InvalidPcode, canonical_pcode
 
@@ -95,13 +94,7 @@ def post_activity():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise APIError(400, "invalid_body", "send a JSON object")
-    try:
-        activity = create_activity(data, actor=g.actor)
-    except DuplicateActivity as exc:
-        raise APIError(409, "duplicate", str(exc), {"field": exc.field}) from None
-    except InvalidActivity as exc:
-        db.session.rollback()
-        raise APIError(400, "invalid_field", str(exc), {"field": exc.field}) from None
+    activity = create_activity(data, actor=g.actor)
     return serialize_activity(activity), 201, {"Location": url_for("api.get_activity", activity_id=activity.id)}
 
 

@@ -1,8 +1,6 @@
 """/api/v1/campaigns: create, preview, send, follow, pause, resume, cancel, retry failed."""
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import g, request
 from sqlalchemy import select
 
@@ -14,7 +12,6 @@ from gateway.errors import APIError
 from gateway.models import Campaign
 from gateway.models.campaigns import CAMPAIGN_STATUSES
 from gateway.services import campaigns
-from gateway.services.campaigns import CampaignError
 
 
 def _json_body() -> dict:
@@ -22,19 +19,6 @@ def _json_body() -> dict:
     if not isinstance(body, dict):
         raise APIError(400, "invalid_body", "send a JSON object (Content-Type: application/json)")
     return body
-
-
-def _errors(view):
-    """CampaignError → `{"error": {"code", "message"}}` with its status."""
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except CampaignError as exc:
-            from gateway.extensions import db
-            db.session.rollback()
-            raise APIError(exc.status, exc.code, exc.message) from None
-    return wrapper
 
 
 def serialize_campaign(campaign: Campaign) -> dict:
@@ -89,7 +73,6 @@ def list_campaigns():
 
 @bp.post("/campaigns")
 @require_role("staff")
-@_errors
 def create_campaign():
     """Create a draft campaign."""
     campaign = campaigns.create(_json_body(), g.actor)
@@ -98,7 +81,6 @@ def create_campaign():
 
 @bp.post("/campaigns/preview")
 @require_role("staff")
-@_errors
 def preview_unsaved():
     """Preview what a campaign body would send, without storing it."""
     body = _json_body()
@@ -109,7 +91,6 @@ def preview_unsaved():
 
 @bp.post("/campaigns/transliterate")
 @require_role("staff")
-@_errors
 def transliterate_text():
     """GSM-7 transliteration of a text, with the segments it saves."""
     return campaigns.transliteration_preview(_json_body().get("text"))
@@ -117,7 +98,6 @@ def transliterate_text():
 
 @bp.get("/campaigns/<int:campaign_id>")
 @require_role("viewer")
-@_errors
 def get_campaign(campaign_id: int):
     """A campaign's status and live counts."""
     return campaigns.summary(campaigns.get(campaign_id))
@@ -125,7 +105,6 @@ def get_campaign(campaign_id: int):
 
 @bp.get("/campaigns/<int:campaign_id>/preview")
 @require_role("viewer")
-@_errors
 def preview_campaign(campaign_id: int):
     """Recipients, encoding, segments and cost per language for a stored campaign."""
     return campaigns.campaign_preview(campaigns.get(campaign_id))
@@ -137,7 +116,6 @@ _ACTIONS = {"send": campaigns.send, "pause": campaigns.pause, "resume": campaign
 
 @bp.post("/campaigns/<int:campaign_id>/<any(send, pause, resume, cancel):action>")
 @require_role("staff")
-@_errors
 def campaign_action(campaign_id: int, action: str):
     """Send, pause, resume or cancel."""
     campaign = _ACTIONS[action](campaigns.get(campaign_id), g.actor)
@@ -146,7 +124,6 @@ def campaign_action(campaign_id: int, action: str):
 
 @bp.post("/campaigns/<int:campaign_id>/retry-failed")
 @require_role("staff")
-@_errors
 def retry_failed(campaign_id: int):
     """Queue the failed recipients again."""
     campaign = campaigns.get(campaign_id)
@@ -156,7 +133,6 @@ def retry_failed(campaign_id: int):
 
 @bp.post("/campaigns/<int:campaign_id>/test-send")
 @require_role("staff")
-@_errors
 def test_send(campaign_id: int):
     """Send the campaign's text to one number (not counted in the campaign)."""
     body = _json_body()

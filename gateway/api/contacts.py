@@ -7,8 +7,7 @@ from gateway.api import bp
 from gateway.api.auth import require_role
 from gateway.api.openapi import document, query
 from gateway.errors import APIError
-from gateway.extensions import db
-from gateway.services.imports import COLUMNS, ImportFileError, import_file
+from gateway.services.imports import COLUMNS, import_file
 
 TRUE = ("1", "true", "yes", "on")
 
@@ -36,9 +35,5 @@ def import_contacts():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise APIError(400, "missing_file", "send the list as a multipart upload named 'file'")
-    try:
-        result = import_file(upload.filename, upload.read(), dry_run=is_dry_run(), actor=g.actor)
-    except ImportFileError as exc:
-        db.session.rollback()
-        raise APIError(400, "invalid_file", str(exc)) from None
+    result = import_file(upload.filename, upload.read(), dry_run=is_dry_run(), actor=g.actor)
     return result.as_dict()

@@ -37,10 +37,7 @@ def report_filters() -> exports.ReportFilters:
                                     region=request.args.get("region") or None,
                                     category=request.args.get("category") or None,
                                     status=request.args.get("status") or None)
-    try:  # validate now, so a bad filter is a 400 and not an error half-way through a stream
-        filters.validate()
-    except exports.InvalidFilter as exc:
-        raise APIError(400, "invalid_parameter", str(exc)) from None
+    filters.validate()    # now, so a bad filter is a 400 and not an error half-way through a stream
     return filters
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from flask import request, url_for
 
 from gateway.errors import APIError
+from gateway.extensions import db
 
 MAX_LIMIT = 500
 
@@ -61,7 +62,6 @@ def page(query, id_column, serialize, endpoint: str, **filters):
     after = parse_int("after")
     if after is not None:
         query = query.where(id_column < after)
-    from gateway.extensions import db
     rows = list(db.session.scalars(query.order_by(id_column.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -14,7 +14,7 @@ from gateway.api.openapi import document, query
 from gateway.api.pagination import page, parse_int, parse_since
 from gateway.errors import APIError
 from gateway.extensions import db
-from gateway.models import Message, Report, Ticket
+from gateway.models import Message, Partner, Report, Ticket
 from gateway.models.tickets import TICKET_KINDS
 from gateway.services import inbox
 
@@ -38,7 +38,6 @@ def serialize_ticket(ticket: Ticket, detail: bool = False) -> dict:
     if ticket.assignee is not None:
         body["holder"] = {"id": ticket.assignee.id, "name": inbox.holder_name(ticket)}
     if ticket.partner_id:
-        from gateway.models import Partner
         partner = db.session.get(Partner, ticket.partner_id)
         body["partner"] = {"id": partner.id, "name": partner.name} if partner else None
     report = db.session.get(Report, ticket.report_id) if ticket.report_id else None
@@ -119,10 +118,7 @@ def list_tickets():
 
 
 def _ticket(ticket_id: int) -> Ticket:
-    try:
-        return inbox.get_ticket(ticket_id, g.sensitive_access)
-    except inbox.InboxError as exc:
-        raise APIError(exc.status, exc.code, exc.message) from None
+    return inbox.get_ticket(ticket_id, g.sensitive_access)
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -156,11 +152,7 @@ def _act(ticket_id: int, action):
     ticket = _ticket(ticket_id)
     user = inbox.user_for_token(g.api_token)
     force = _flag(data, "force")
-    try:
-        extra = action(ticket, user, data, force) or {}
-    except inbox.InboxError as exc:
-        db.session.rollback()
-        raise APIError(exc.status, exc.code, exc.message, exc.details or None) from None
+    extra = action(ticket, user, data, force) or {}
     db.session.refresh(ticket)
     return {**serialize_ticket(ticket, detail=True), **extra}
 

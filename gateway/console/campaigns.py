@@ -11,6 +11,7 @@ from sqlalchemy import select
 from gateway.console import bp, names
 from gateway.console.auth import NAV, login_required
 from gateway.console.helpers import check_csrf
+from gateway.errors import domain_status
 from gateway.extensions import db
 from gateway.i18n import LANGUAGES
 from gateway.models import Activity, Campaign, Topic
@@ -195,7 +196,7 @@ def campaign_test_send_json():
                                       request.form.get("language") or None, g.actor, texts=texts)
     except CampaignError as exc:
         db.session.rollback()
-        return jsonify({"error": {"code": exc.code, "message": explain(exc)}}), exc.status
+        return jsonify({"error": {"code": exc.code, "message": explain(exc)}}), domain_status(exc)
     return jsonify({"message_id": message.id, "status": message.status,
                     "message": _("Test queued: it goes out in a few seconds.")}), 202
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from gateway.console import bp
 from gateway.console.auth import login_required
 from gateway.extensions import db
-from gateway.models import Contact, Message, Report, Ticket
+from gateway.models import Contact, Message, Report, Ticket, TicketStatus
 
 
 @bp.get("/")
@@ -19,7 +19,7 @@ def index():
     counts = {
         "contacts": db.session.scalar(select(func.count()).select_from(Contact)),
         "reports": db.session.scalar(select(func.count()).select_from(Report)),
-        "open_tickets": db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status != "closed")),
+        "open_tickets": db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status != TicketStatus.CLOSED)),
         "messages_in": db.session.scalar(select(func.count()).select_from(Message).where(Message.direction == "in")),
         "messages_out": db.session.scalar(select(func.count()).select_from(Message).where(Message.direction == "out")),
     }

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.extensions import db
 from gateway.models.base import UTC, utcnow
+from gateway.models.statuses import ActivityStatus
 
 ACTIVITY_KINDS = ("training", "dialogue", "cash_for_work", "cultural", "other")
 
@@ -28,7 +29,7 @@ class Activity(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTC(), nullable=False, index=True)
     ends_at: Mapped[datetime | None] = mapped_column(UTC())
     capacity: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # 0 = unlimited
-    status: Mapped[str] = mapped_column(String(20), default="open", nullable=False)  # open, closed, cancelled
+    status: Mapped[str] = mapped_column(String(20), default=ActivityStatus.OPEN.value, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTC(), default=utcnow, nullable=False)
 
     registrations: Mapped[list["Registration"]] = relationship(
@@ -43,7 +44,7 @@ class Registration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), nullable=False)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
-    status: Mapped[str] = mapped_column(String(20), nullable=False)  # confirmed, waitlisted, cancelled
+    status: Mapped[str] = mapped_column(String(20), nullable=False)  # a RegistrationStatus
     channel: Mapped[str | None] = mapped_column(String(20))
     reminder_job_id: Mapped[str | None] = mapped_column(String(60))
     reminded_at: Mapped[datetime | None] = mapped_column(UTC())

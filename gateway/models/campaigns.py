@@ -8,9 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.extensions import db
 from gateway.models.base import UTC, utcnow
+from gateway.models.statuses import CampaignStatus, DeliveryStatus, values
 
-CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "paused", "completed", "cancelled")
-DELIVERY_STATUSES = ("pending", "claimed", "sent", "delivered", "failed", "skipped")
+CAMPAIGN_STATUSES = values(CampaignStatus)
 
 
 class Campaign(db.Model):
@@ -25,7 +25,7 @@ class Campaign(db.Model):
     channel: Mapped[str | None] = mapped_column(String(20))
     send_at: Mapped[datetime | None] = mapped_column(UTC())
     repeat: Mapped[str | None] = mapped_column(String(20))         # None, daily, weekly, monthly
-    status: Mapped[str] = mapped_column(String(20), default="draft", nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=CampaignStatus.DRAFT.value, nullable=False, index=True)
     job_id: Mapped[str | None] = mapped_column(String(60))
     created_by: Mapped[str | None] = mapped_column(String(120))
     recipients: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -51,7 +51,7 @@ class Delivery(db.Model):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False)
     language: Mapped[str] = mapped_column(String(3), nullable=False)
     batch: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    status: Mapped[str] = mapped_column(String(20), default="pending", nullable=False)
+    status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.PENDING.value, nullable=False)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     provider_id: Mapped[str | None] = mapped_column(String(100), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

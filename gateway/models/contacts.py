@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gateway.crypto import decrypt
 from gateway.extensions import db
 from gateway.models.base import UTC, utcnow
 
@@ -44,7 +45,6 @@ class Contact(db.Model):
     @property
     def phone(self) -> str:
         """The decrypted E.164 number. Only code that must send or show it asks for it."""
-        from gateway.crypto import decrypt
         return decrypt(self.phone_encrypted)
 
 

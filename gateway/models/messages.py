@@ -8,11 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.extensions import db
 from gateway.models.base import UTC, utcnow
+from gateway.models.statuses import MessageStatus, values
 
 # Outbound lifecycle. Final statuses never move back (callbacks arrive out of order).
-OUT_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "skipped")
-FINAL_STATUSES = frozenset({"delivered", "failed", "skipped"})
-STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3, "skipped": 3}
+OUT_STATUSES = values(MessageStatus)[1:]          # all but `received`
+FINAL_STATUSES = frozenset({MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.SKIPPED})
+STATUS_RANK = {MessageStatus.QUEUED: 0, MessageStatus.SENDING: 1, MessageStatus.SENT: 2,
+               MessageStatus.DELIVERED: 3, MessageStatus.FAILED: 3, MessageStatus.SKIPPED: 3}
 
 
 class Message(db.Model):

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.extensions import db
 from gateway.models.base import UTC, utcnow
+from gateway.models.statuses import ReportStatus, values
 
-REPORT_STATUSES = ("new", "in_review", "verified", "unverified", "referred", "closed")
+REPORT_STATUSES = values(ReportStatus)
 
 
 class Report(db.Model):
@@ -33,7 +34,7 @@ class Report(db.Model):
     text: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(3))
     channel: Mapped[str] = mapped_column(String(20), nullable=False)
-    status: Mapped[str] = mapped_column(String(20), default="new", nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ReportStatus.NEW.value, nullable=False, index=True)
     severity: Mapped[int | None] = mapped_column(Integer)
     verified: Mapped[bool | None] = mapped_column(Boolean)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

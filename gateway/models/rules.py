@@ -9,9 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gateway.extensions import db
 from gateway.models.base import UTC, utcnow
 
-KEYWORD_ACTIONS = ("report", "register", "join", "leave", "help", "language", "stop", "restart", "callback")
-
-
 class Keyword(db.Model):
     """A word (folded: lowercase, no accents) that triggers an action, in one language."""
 

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.extensions import db
 from gateway.models.base import UTC, utcnow
+from gateway.models.statuses import TicketStatus, values
 
 TICKET_KINDS = ("flagged_message", "urgent_report", "callback", "feedback")
-TICKET_STATUSES = ("open", "claimed", "referred", "closed")
+TICKET_STATUSES = values(TicketStatus)
 
 
 class Ticket(db.Model):
@@ -19,7 +20,7 @@ class Ticket(db.Model):
     __tablename__ = "tickets"
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
-    status: Mapped[str] = mapped_column(String(20), default="open", nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=TicketStatus.OPEN.value, nullable=False, index=True)
     priority: Mapped[int] = mapped_column(Integer, default=2, nullable=False, index=True)  # 1 high … 3 low
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))

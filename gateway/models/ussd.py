@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.extensions import db
 from gateway.models.base import UTC, utcnow
+from gateway.models.statuses import UssdSessionStatus
 
 
 class UssdSession(db.Model):
@@ -20,7 +21,7 @@ class UssdSession(db.Model):
     service_code: Mapped[str | None] = mapped_column(String(40))
     network_code: Mapped[str | None] = mapped_column(String(20))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="active", nullable=False)
+    status: Mapped[str] = mapped_column(String(20), default=UssdSessionStatus.ACTIVE.value, nullable=False)
     hops: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(200))

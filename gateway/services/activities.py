@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 
 from gateway import jobs
 from gateway.extensions import db
-from gateway.models import Activity, Registration, utcnow
+from gateway.models import Activity, ActivityStatus, Registration, RegistrationStatus, utcnow
 from gateway.services import audit
 from gateway.services.messaging import queue_sms
 from gateway.services.notification_texts import reminder_text
@@ -23,7 +23,7 @@ class RegistrationError(ValueError):
 
 def open_activities(adm1_pcode: str | None = None, adm2_pcode: str | None = None) -> list[Activity]:
     """Open activities that have not started, nearest first (same department, same region, others)."""
-    stmt = select(Activity).where(Activity.status == "open", Activity.starts_at > utcnow())
+    stmt = select(Activity).where(Activity.status == ActivityStatus.OPEN, Activity.starts_at > utcnow())
     if adm1_pcode:
         stmt = stmt.where(or_(Activity.adm1_pcode == adm1_pcode, Activity.adm1_pcode.is_(None)))
     activities = list(db.session.scalars(stmt.order_by(Activity.starts_at)))
@@ -35,7 +35,7 @@ def open_activities(adm1_pcode: str | None = None, adm2_pcode: str | None = None
 def confirmed_count(activity: Activity) -> int:
     """How many confirmed places are taken."""
     return db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.activity_id == activity.id, Registration.status == "confirmed")) or 0
+        Registration.activity_id == activity.id, Registration.status == RegistrationStatus.CONFIRMED)) or 0
 
 
 def register(activity: Activity, contact_id: int, channel: str) -> tuple[Registration, bool]:
@@ -45,16 +45,16 @@ def register(activity: Activity, contact_id: int, channel: str) -> tuple[Registr
     Registering twice returns the existing registration. Does not commit; the caller commits and
     then calls `schedule_reminder` for confirmed ones.
     """
-    if activity.status != "open" or activity.starts_at <= utcnow():
+    if activity.status != ActivityStatus.OPEN or activity.starts_at <= utcnow():
         raise RegistrationError("this activity is not open for registration")
     existing = db.session.scalar(select(Registration).where(
         Registration.activity_id == activity.id, Registration.contact_id == contact_id))
-    if existing is not None and existing.status != "cancelled":
+    if existing is not None and existing.status != RegistrationStatus.CANCELLED:
         return existing, False
     # Lock the activity row so two last-place registrations cannot both be confirmed.
     db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
     full = activity.capacity and confirmed_count(activity) >= activity.capacity
-    status = "waitlisted" if full else "confirmed"
+    status = RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED
     if existing is not None:
         existing.status, existing.channel = status, channel
         registration = existing
@@ -68,26 +68,26 @@ def register(activity: Activity, contact_id: int, channel: str) -> tuple[Registr
 
 def cancel(registration: Registration) -> Registration | None:
     """Cancel a registration; the first person on the waiting list moves up. Returns who moved up."""
-    was_confirmed = registration.status == "confirmed"
-    registration.status = "cancelled"
+    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    registration.status = RegistrationStatus.CANCELLED
     db.session.flush()
     if not was_confirmed:
         return None
     promoted = db.session.scalar(select(Registration).where(
-        Registration.activity_id == registration.activity_id, Registration.status == "waitlisted"
+        Registration.activity_id == registration.activity_id, Registration.status == RegistrationStatus.WAITLISTED
     ).order_by(Registration.id))
     if promoted is not None:
-        promoted.status = "confirmed"
+        promoted.status = RegistrationStatus.CONFIRMED
         audit.record("system", "activity.promote", "registration", promoted.id)
     return promoted
 
 
 def waitlist_position(registration: Registration) -> int:
     """1-based place on the waiting list (0 when confirmed)."""
-    if registration.status != "waitlisted":
+    if registration.status != RegistrationStatus.WAITLISTED:
         return 0
     return db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.activity_id == registration.activity_id, Registration.status == "waitlisted",
+        Registration.activity_id == registration.activity_id, Registration.status == RegistrationStatus.WAITLISTED,
         Registration.id <= registration.id)) or 0
 
 
@@ -104,10 +104,10 @@ def schedule_reminder(registration: Registration) -> str | None:
 def remind(registration_id: int) -> str:
     """Queue the reminder SMS once, if the registration is still confirmed. Commits."""
     registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.status != "confirmed" or registration.reminded_at is not None:
+    if registration is None or registration.status != RegistrationStatus.CONFIRMED or registration.reminded_at is not None:
         return "nothing to do"
     activity = registration.activity
-    if activity.status != "open":
+    if activity.status != ActivityStatus.OPEN:
         return "activity not open"
     registration.reminded_at = utcnow()
     queue_sms(registration.contact, reminder_text(registration.contact.language, activity),
@@ -123,9 +123,9 @@ def schedule_missing_reminders(now: datetime | None = None) -> int:
     now = now or utcnow()
     missing = db.session.scalars(
         select(Registration).join(Activity, Activity.id == Registration.activity_id).where(
-            Registration.status == "confirmed", Registration.reminder_job_id.is_(None),
+            Registration.status == RegistrationStatus.CONFIRMED, Registration.reminder_job_id.is_(None),
             Registration.reminded_at.is_(None), Registration.created_at < now - UNSCHEDULED_AFTER,
-            Activity.status == "open", Activity.starts_at > now + REMINDER_BEFORE)).all()
+            Activity.status == ActivityStatus.OPEN, Activity.starts_at > now + REMINDER_BEFORE)).all()
     scheduled = sum(schedule_reminder(registration) is not None for registration in missing)
     db.session.commit()
     return scheduled

@@ -3,32 +3,37 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from gateway.extensions import db
-from gateway.models import Activity, Registration, utcnow
+from gateway.models import Activity, Registration, RegistrationStatus, utcnow
 from gateway.models.activities import ACTIVITY_KINDS
+from gateway.models.statuses import ActivityStatus, values
 from gateway.services import audit
+from gateway.services.errors import Conflict, Invalid
 from gateway.services.places import InvalidPcode, resolve
+from gateway.timezone import NIGER
 
-NIAMEY = ZoneInfo("Africa/Niamey")
 # The code is typed in an SMS ("REGISTER DIF01"): letters and digits only.
 _CODE = re.compile(r"^[A-Z0-9]{2,20}$")
-ACTIVITY_STATUSES = ("open", "closed", "cancelled")
+ACTIVITY_STATUSES = values(ActivityStatus)
 
 
-class InvalidActivity(ValueError):
+class InvalidActivity(Invalid):
     """A field is missing or wrong; `field` names it."""
 
+    code = "invalid_field"
+
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{field}: {message}", field=field)
         self.field = field
 
 
-class DuplicateActivity(InvalidActivity):
+class DuplicateActivity(InvalidActivity, Conflict):
     """The code is taken."""
+
+    code = "duplicate"
 
 
 def parse_time(field: str, raw) -> datetime | None:
@@ -41,7 +46,7 @@ def parse_time(field: str, raw) -> datetime | None:
         value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidActivity(field, "must be an ISO 8601 date and time, e.g. 2026-12-01T09:00") from None
-    return value if value.tzinfo else value.replace(tzinfo=NIAMEY)
+    return value if value.tzinfo else value.replace(tzinfo=NIGER)
 
 
 def _text(data: dict, field: str, max_length: int, required: bool = False) -> str:
@@ -105,7 +110,7 @@ def create_activity(data: dict, actor: str) -> Activity:
     ends_at = parse_time("ends_at", data.get("ends_at"))
     if ends_at is not None and ends_at <= starts_at:
         raise InvalidActivity("ends_at", "must be after starts_at")
-    status = _text(data, "status", 20) or "open"
+    status = _text(data, "status", 20) or ActivityStatus.OPEN.value
     if status not in ACTIVITY_STATUSES:
         raise InvalidActivity("status", f"must be one of {', '.join(ACTIVITY_STATUSES)}")
     if db.session.scalar(select(Activity.id).where(Activity.code == code)) is not None:
@@ -141,7 +146,7 @@ def registrations_with_positions(activity: Activity) -> list[tuple[Registration,
                                    .order_by(Registration.id)))
     position, out = 0, []
     for registration in rows:
-        if registration.status == "waitlisted":
+        if registration.status == RegistrationStatus.WAITLISTED:
             position += 1
             out.append((registration, position))
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.extensions import db
-from gateway.models import Message
+from gateway.models import Message, MessageStatus
 from gateway.services import campaigns
 
 
@@ -25,7 +25,7 @@ def apply_status(channel: str, provider_id: str, status: str, provider_status: s
         return None
     changed = message.record_status(status, provider_status, error_code=error_code,
                                     failure_reason=failure_reason)
-    if changed and status == "failed":
+    if changed and status == MessageStatus.FAILED:
         message.error_code = error_code
         message.failure_reason = failure_reason or provider_status
     if message.kind == "campaign":

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 
 # GSM 03.38 basic character set. Lowercase ç is deliberately absent: the table has only the
-# capital Ç at 0x09, and tools disagree on how phones render it (PROVIDERS.md).
+# capital Ç at 0x09, and tools disagree on how phones render it.
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -37,11 +37,6 @@ class SmsInfo:
     segments: int
     per_segment: int
     non_gsm: tuple[str, ...]  # the characters that forced UCS-2, in order of appearance
-
-
-def is_gsm7(text: str) -> bool:
-    """True when every character of `text` is in the GSM-7 basic or extension table."""
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
 
 
 def sms_info(text: str) -> SmsInfo:
@@ -79,9 +74,3 @@ def transliterate(text: str) -> str:
             else:
                 out.append("?")
     return "".join(out)
-
-
-def ascii_fold(text: str) -> str:
-    """Lowercase, hooks and accents removed: the form keywords and rules are compared in."""
-    text = transliterate(text).lower()
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

@@ -14,20 +14,21 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from gateway.extensions import db
 from gateway.models import AdminArea, Category, Report
 from gateway.models.reports import REPORT_STATUSES
+from gateway.services.errors import Invalid
 from gateway.services.places import InvalidPcode, canonical_pcode
+from gateway.timezone import NIGER
 
-NIAMEY = ZoneInfo("Africa/Niamey")
 
-
-class InvalidFilter(ValueError):
+class InvalidFilter(Invalid):
     """A filter value is wrong; the message names it."""
+
+    code = "invalid_parameter"
 
 
 @dataclass
@@ -68,7 +69,7 @@ class ReportFilters:
 
 
 def _day(value: datetime | None) -> str:
-    return value.astimezone(NIAMEY).date().isoformat() if value else ""
+    return value.astimezone(NIGER).date().isoformat() if value else ""
 
 
 def _yes_no(value: bool | None) -> str:
@@ -132,7 +133,7 @@ def csv_chunks(rows: Iterator[list], rows_per_chunk: int = 500) -> Iterator[str]
 
 def iso_week(value: datetime) -> str:
     """The ISO week of a time in Niger, as `2026-W48`."""
-    year, week, _ = value.astimezone(NIAMEY).isocalendar()
+    year, week, _ = value.astimezone(NIGER).isocalendar()
     return f"{year}-W{week:02d}"
 
 

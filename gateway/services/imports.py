@@ -15,6 +15,7 @@ import csv
 import io
 import re
 import warnings
+from zipfile import BadZipFile
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -26,6 +27,7 @@ from gateway.i18n import LANGUAGES
 from gateway.models import AdminArea, Contact, ContactGroup, utcnow
 from gateway.phone import InvalidNumber, normalize
 from gateway.services import audit
+from gateway.services.errors import Invalid
 from gateway.services.places import InvalidPcode, canonical_pcode
 
 COLUMNS = ("phone", "name", "language", "adm1_pcode", "adm2_pcode", "groups")
@@ -36,8 +38,10 @@ CHUNK = 500
 _GROUP = re.compile(r"^[\w][\w .\-]{0,39}$")
 
 
-class ImportFileError(ValueError):
+class ImportFileError(Invalid):
     """The file as a whole cannot be read (format, encoding, missing `phone` column)."""
+
+    code = "invalid_file"
 
 
 @dataclass
@@ -122,8 +126,9 @@ def _csv_rows(data: bytes) -> Iterator[list]:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list]:
+    # Imported here, not at the top: openpyxl takes a noticeable share of start-up and only an
+    # XLSX upload needs it.
     import openpyxl
-    from zipfile import BadZipFile
     with warnings.catch_warnings():
         # openpyxl warns about styles and data validation it does not read; irrelevant here.
         warnings.simplefilter("ignore")

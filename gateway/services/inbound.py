@@ -15,20 +15,29 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
+import psycopg
+from psycopg.types.json import Jsonb
 from sqlalchemy import insert as core_insert
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gateway import crypto, jobs, queue
 from gateway.extensions import db
-from gateway.models import Contact, Message, utcnow
+from gateway.models import Contact, Message, MessageStatus, utcnow
 from gateway.phone import InvalidNumber, normalize
 from gateway.services import contacts as contacts_service
 from gateway.services.delivery_reports import apply_status
-from handlers.base import InboundSMS, StatusUpdate, WebhookError
+from gateway.services.errors import Invalid
+from handlers.base import InboundSMS, StatusUpdate
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000   # longer bodies are truncated: 13 concatenated SMS is already unusual
+
+
+class InvalidInbound(Invalid):
+    """A callback whose content cannot be stored (nothing of it is)."""
 
 
 @dataclass
@@ -48,9 +57,9 @@ def _insert_statement(dialect: str):
     if dialect not in _INSERT_CACHE:
         table = Message.__table__
         if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
+            insert = postgresql_insert
         elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
+            insert = sqlite_insert
         else:  # pragma: no cover - other databases: plain insert, the constraint still protects
             _INSERT_CACHE[dialect] = core_insert(table).returning(table.c.id)
             return _INSERT_CACHE[dialect]
@@ -90,7 +99,6 @@ def _pg_connection(engine):
     trips a request, measured); autocommit makes the insert one round trip. Re-opened after
     a fork (gunicorn workers), for another database, or when closed.
     """
-    import psycopg
     conn = getattr(_local, "conn", None)
     if conn is None or conn.closed or _local.pid != os.getpid() or _local.url != engine.url:
         if conn is not None and not conn.closed and _local.pid == os.getpid():
@@ -107,8 +115,6 @@ def _insert_ignoring_duplicates(values: dict) -> int | None:
     work); None when the (direction, channel, provider_id) is already stored."""
     engine = db.engine
     if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
-        import psycopg
-        from psycopg.types.json import Jsonb
         params = {c: Jsonb(values[c]) if c in _JSON_COLUMNS else values[c] for c in _COLUMNS}
         for attempt in (1, 2):
             conn = _pg_connection(engine)
@@ -138,9 +144,9 @@ def receive(items: list[InboundSMS]) -> list[Stored]:
         try:
             numbers.append(normalize(sms.sender))
         except InvalidNumber:
-            raise WebhookError(400, "sender is not a valid phone number") from None
+            raise InvalidInbound("sender is not a valid phone number") from None
         if sms.provider_id is not None and len(sms.provider_id) > 100:
-            raise WebhookError(400, "message id too long")
+            raise InvalidInbound("message id too long")
     outcomes = []
     for sms, e164 in zip(items, numbers):
         extra = dict(sms.extra)
@@ -152,7 +158,7 @@ def receive(items: list[InboundSMS]) -> list[Stored]:
         now = utcnow()
         message_id = _insert_ignoring_duplicates({
             "direction": "in", "channel": sms.channel, "provider_id": sms.provider_id,
-            "contact_id": None, "text": (sms.text or "")[:MAX_TEXT], "status": "received",
+            "contact_id": None, "text": (sms.text or "")[:MAX_TEXT], "status": MessageStatus.RECEIVED.value,
             "kind": "inbound", "status_history": [], "labels": [], "extra": extra,
             "created_at": now, "updated_at": now, "segments": 1, "attempts": 0,
             "flagged": False, "handled": False})
@@ -241,7 +247,7 @@ def opt_out(channel: str, numbers: list[str]) -> int:
         try:
             e164 = normalize(raw)
         except InvalidNumber:
-            raise WebhookError(400, "phoneNumber is not a valid phone number") from None
+            raise InvalidInbound("phoneNumber is not a valid phone number") from None
         contact, _ = contacts_service.get_or_create(e164)
         stopped += contacts_service.stop(contact, via=f"optout:{channel}")
     db.session.commit()

@@ -14,8 +14,12 @@ from sqlalchemy import or_, select
 from gateway.extensions import db
 from gateway.models import (ApiToken, CannedReply, Category, Contact, Message, Partner, Report, Ticket,
                             TicketAssignment, TicketNote, User, utcnow)
+from gateway.models.statuses import ReportStatus, TicketStatus
 from gateway.models.tickets import TICKET_KINDS, TICKET_STATUSES
 from gateway.services import audit
+from gateway.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from gateway.services.messaging import queue_sms
+from gateway.services.notification_texts import ticket_closed_text
 
 SEVERITIES = (1, 2, 3)          # 1 low, 2 medium, 3 high (as a report's urgency)
 MAX_NOTE = 5000
@@ -23,41 +27,24 @@ MAX_REPLY = 640                 # at most 4 GSM-7 segments, 10 UCS-2 ones
 PRIORITIES = (1, 2, 3)          # 1 high … 3 low
 
 
-class InboxError(Exception):
-    """An action that cannot be done; `status` and `code` map onto the API's error shape."""
-
-    status = 400
-    code = "invalid_request"
-
-    def __init__(self, message: str, **details):
-        super().__init__(message)
-        self.message, self.details = message, details
+class InboxError(DomainError):
+    """An action on a ticket that cannot be done."""
 
 
-class InvalidAction(InboxError):
+class InvalidAction(InboxError, Invalid):
     """Bad input for an action (unknown category, empty note, …)."""
 
 
-class TicketNotFound(InboxError):
+class TicketNotFound(InboxError, NotFound):
     """No such ticket, or one the caller may not see."""
 
-    status, code = 404, "not_found"
 
-
-class NotAllowed(InboxError):
+class NotAllowed(InboxError, Forbidden):
     """The caller's role may not do this."""
 
-    status, code = 403, "forbidden"
 
-
-class TicketConflict(InboxError):
+class TicketConflict(InboxError, Conflict):
     """The ticket's state forbids the action (closed, held by someone else, no contact)."""
-
-    status, code = 409, "conflict"
-
-    def __init__(self, message: str, code: str = "conflict", **details):
-        super().__init__(message, **details)
-        self.code = code
 
 
 @dataclass
@@ -87,7 +74,7 @@ def ticket_query(filters: TicketFilters, sensitive_access: bool):
     if not sensitive_access:
         stmt = stmt.where(Ticket.sensitive.is_(False))
     if filters.status == "active":
-        stmt = stmt.where(Ticket.status != "closed")
+        stmt = stmt.where(Ticket.status != TicketStatus.CLOSED)
     elif filters.status:
         stmt = stmt.where(Ticket.status == filters.status)
     if filters.kind:
@@ -148,7 +135,7 @@ def _refuse_if_held_by_other(ticket: Ticket, user: User, force: bool) -> None:
 
 
 def _refuse_if_closed(ticket: Ticket) -> None:
-    if ticket.status == "closed":
+    if ticket.status == TicketStatus.CLOSED:
         raise TicketConflict(f"ticket {ticket.id} is closed", code="ticket_closed")
 
 
@@ -169,8 +156,8 @@ def claim(ticket: Ticket, user: User, actor: str, force: bool = False) -> Ticket
     _end_assignment(ticket)
     ticket.assignee_id, ticket.claimed_at = user.id, utcnow()
     ticket.assignee = user
-    if ticket.status == "open":
-        ticket.status = "claimed"
+    if ticket.status == TicketStatus.OPEN:
+        ticket.status = TicketStatus.CLAIMED
     db.session.add(TicketAssignment(ticket_id=ticket.id, user_id=user.id, assigned_by_id=user.id))
     audit.record(actor, "ticket.claim", "ticket", ticket.id, user_id=user.id,
                  **({"forced": True, "previous_user_id": previous} if previous else {}))
@@ -187,8 +174,8 @@ def release(ticket: Ticket, user: User, actor: str, force: bool = False) -> Tick
     _end_assignment(ticket)
     ticket.assignee_id, ticket.claimed_at = None, None
     ticket.assignee = None
-    if ticket.status == "claimed":
-        ticket.status = "open"
+    if ticket.status == TicketStatus.CLAIMED:
+        ticket.status = TicketStatus.OPEN
     audit.record(actor, "ticket.release", "ticket", ticket.id, previous_user_id=previous,
                  **({"forced": True} if previous != user.id else {}))
     db.session.commit()
@@ -251,9 +238,9 @@ def triage(ticket: Ticket, user: User, actor: str, *, category: str | None = Non
             report.severity = severity
         if verified is not None:
             report.verified = verified
-            report.status = "verified" if verified else "unverified"
-        elif report.status == "new":
-            report.status = "in_review"
+            report.status = ReportStatus.VERIFIED if verified else ReportStatus.UNVERIFIED
+        elif report.status == ReportStatus.NEW:
+            report.status = ReportStatus.IN_REVIEW
     audit.record(actor, "ticket.triage", "ticket", ticket.id, **changes)
     db.session.commit()
     return ticket
@@ -292,7 +279,6 @@ def canned_text(canned: CannedReply, language: str) -> str:
 def reply(ticket: Ticket, user: User, actor: str, *, text: str | None = None,
           canned_reply_id: int | None = None, force: bool = False) -> Message:
     """Send an SMS to the person behind the ticket, in their language (queued, never inline)."""
-    from gateway.services.messaging import queue_sms
     _refuse_if_closed(ticket)
     _refuse_if_held_by_other(ticket, user, force)
     contact = _reachable_contact(ticket)
@@ -336,10 +322,10 @@ def refer(ticket: Ticket, user: User, actor: str, partner_id, force: bool = Fals
         partner = None
     if partner is None or not partner.active:
         raise InvalidAction(f"unknown partner {partner_id!r}")
-    ticket.partner_id, ticket.status = partner.id, "referred"
+    ticket.partner_id, ticket.status = partner.id, TicketStatus.REFERRED
     report = db.session.get(Report, ticket.report_id) if ticket.report_id else None
     if report is not None:
-        report.status = "referred"
+        report.status = ReportStatus.REFERRED
     audit.record(actor, "ticket.refer", "ticket", ticket.id, partner_id=partner.id)
     db.session.commit()
     return ticket
@@ -360,15 +346,13 @@ def close(ticket: Ticket, user: User, actor: str, notify: bool = True, force: bo
     Returns the notification message, or None when there is nobody to tell (anonymous report)
     or `notify` is off.
     """
-    from gateway.services.messaging import queue_sms
-    from gateway.services.notification_texts import ticket_closed_text
     _refuse_if_closed(ticket)
     _refuse_if_held_by_other(ticket, user, force)
     _end_assignment(ticket)
-    ticket.status, ticket.closed_at = "closed", utcnow()
+    ticket.status, ticket.closed_at = TicketStatus.CLOSED, utcnow()
     report = db.session.get(Report, ticket.report_id) if ticket.report_id else None
     if report is not None:
-        report.status = "closed"
+        report.status = ReportStatus.CLOSED
     message = None
     if notify and ticket.contact is not None:
         language = reply_language(ticket)

@@ -13,7 +13,7 @@ from sqlalchemy import update
 import handlers
 from gateway import jobs
 from gateway.extensions import db
-from gateway.models import Contact, Message, utcnow
+from gateway.models import Contact, Message, MessageStatus, utcnow
 from gateway.services.contacts import apply_send_error
 from gateway.services.encoding import sms_info
 from handlers.base import OutboundSMS, SendError
@@ -30,17 +30,17 @@ def queue_sms(contact: Contact, text: str, *, kind: str = "reply", language: str
     message = Message(direction="out", channel=chosen, contact_id=contact.id, text=text,
                       language=language or contact.language, kind=kind, segments=info.segments,
                       encoding=info.encoding, campaign_id=campaign_id,
-                      in_reply_to_id=in_reply_to.id if in_reply_to else None, status="queued",
+                      in_reply_to_id=in_reply_to.id if in_reply_to else None, status=MessageStatus.QUEUED,
                       status_history=[])
     if contact.stopped and kind != "stop_confirmation":
-        message.record_status("skipped", reason="contact stopped")
+        message.record_status(MessageStatus.SKIPPED, reason="contact stopped")
         message.failure_reason = "contact stopped"
     elif contact.invalid:
-        message.record_status("skipped", reason="invalid number")
+        message.record_status(MessageStatus.SKIPPED, reason="invalid number")
         message.failure_reason = "invalid number"
     db.session.add(message)
     db.session.flush()
-    if message.status == "queued":
+    if message.status == MessageStatus.QUEUED:
         jobs.enqueue_after_commit(jobs.SEND_MESSAGE, message.id)
     if commit:
         db.session.commit()
@@ -51,8 +51,8 @@ def send_queued(message_id: int) -> str:
     """Send one queued outbound message. Claims it first so a retried job never sends twice;
     a retryable failure raises (after putting the message back in the queue) so RQ retries."""
     claimed = db.session.execute(
-        update(Message).where(Message.id == message_id, Message.status == "queued")
-        .values(status="sending", attempts=Message.attempts + 1, updated_at=utcnow())
+        update(Message).where(Message.id == message_id, Message.status == MessageStatus.QUEUED)
+        .values(status=MessageStatus.SENDING, attempts=Message.attempts + 1, updated_at=utcnow())
     ).rowcount
     db.session.commit()
     if not claimed:
@@ -60,7 +60,7 @@ def send_queued(message_id: int) -> str:
     message = db.session.get(Message, message_id)
     contact = db.session.get(Contact, message.contact_id) if message.contact_id else None
     if contact is None or (contact.stopped and message.kind != "stop_confirmation"):
-        message.record_status("skipped", reason="contact stopped or gone")
+        message.record_status(MessageStatus.SKIPPED, reason="contact stopped or gone")
         message.failure_reason = "contact stopped or gone"
         db.session.commit()
         return "skipped"
@@ -73,7 +73,7 @@ def send_queued(message_id: int) -> str:
     if result.accepted:
         message.provider_id = result.provider_id
         message.cost = result.cost
-        message.record_status("sent", result.provider_status)
+        message.record_status(MessageStatus.SENT, result.provider_status)
     else:
         record_send_error(message, contact, result.error)
         if result.error is not None and result.error.retryable:
@@ -88,11 +88,11 @@ def record_send_error(message: Message, contact: Contact, error: SendError | Non
     message.error_code = error.code
     if error.retryable:
         # Back to queued so the retried job can claim it again.
-        message.status = "queued"
+        message.status = MessageStatus.QUEUED
         message.failure_reason = str(error)
         log.warning("send of message %s failed, will retry: %s", message.id, error.code)
     else:
-        message.record_status("failed", error_code=error.code, failure_reason=str(error))
+        message.record_status(MessageStatus.FAILED, error_code=error.code, failure_reason=str(error))
         message.failure_reason = str(error)
         apply_send_error(contact, error, message.channel)
     db.session.commit()

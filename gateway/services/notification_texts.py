@@ -1,13 +1,10 @@
 """SMS notification texts (domain `notify`), always GSM-7 so a notification costs one segment."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from gateway.i18n import lookup
 from gateway.models import Activity
 from gateway.services.encoding import transliterate
-
-NIAMEY = ZoneInfo("Africa/Niamey")
+from gateway.timezone import NIGER
 
 
 def gsm_text(domain: str, key: str, language: str | None, /, **params) -> str:
@@ -25,7 +22,7 @@ def notify(key: str, language: str | None, **params) -> str:
 
 
 def _when(activity: Activity) -> str:
-    return activity.starts_at.astimezone(NIAMEY).strftime("%d/%m %Hh%M")
+    return activity.starts_at.astimezone(NIGER).strftime("%d/%m %Hh%M")
 
 
 def report_ack_text(language: str | None, reference: str, anonymous: bool = False) -> str:

@@ -25,6 +25,7 @@ from sqlalchemy import String, cast, delete, func, literal, or_, select, update
 from gateway.extensions import db
 from gateway.models import (Contact, ContactGroup, Message, Report, Subscription, Ticket, TicketNote,
                             utcnow)
+from gateway.models.statuses import TicketStatus
 from gateway.services import audit
 
 PURGED_HASH_PREFIX = "purged-"
@@ -73,7 +74,7 @@ def _old_notes(before):
 
 
 def _old_tickets(before):
-    return select(Ticket.id).where(Ticket.status == "closed", Ticket.closed_at < before, Ticket.summary != "")
+    return select(Ticket.id).where(Ticket.status == TicketStatus.CLOSED, Ticket.closed_at < before, Ticket.summary != "")
 
 
 def _inactive_contacts(before):
@@ -137,8 +138,3 @@ def _purge_contacts(before) -> None:
                 reporter_code=literal("P-") + cast(Contact.id, String),
                 phone_encrypted=b"", invalid=True, channel=None,
             ), execution_options={"synchronize_session": False})
-
-
-def is_purged(contact: Contact) -> bool:
-    """True for a contact whose number was purged."""
-    return contact.phone_hash.startswith(PURGED_HASH_PREFIX)

@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from gateway.extensions import db
 from gateway.models import Activity, AdminArea, Category, Partner, Topic, utcnow
+from gateway.services.places import canonical_pcode
+from gateway.services.rules_seed import load_flag_rules, load_keywords
 
 PROGRAMME_REGIONS = ("NE002", "NE005", "NE006")   # Diffa, Tahoua, Tillabéri
 
@@ -56,7 +58,6 @@ PARTNERS = [
 
 def _pcode(code: str) -> str:
     """Store COD-AB's `NE…` form; the HNRP file writes `NER…`."""
-    from gateway.services.places import canonical_pcode
     return canonical_pcode(code)
 
 
@@ -141,7 +142,6 @@ def load_all(data_dir: Path, demo: bool = True) -> dict:
     counts = {"regions": regions, "departments": departments, "categories": load_categories(),
               "topics": load_topics()}
     db.session.flush()
-    from gateway.services.rules_seed import load_flag_rules, load_keywords
     counts["keywords"], counts["flag_rules"] = load_keywords(), load_flag_rules()
     if demo:
         counts["demo_activities"] = load_demo_activities()

@@ -1,18 +1,22 @@
 """Reports of tensions and incidents, from USSD or SMS."""
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import date, timedelta
+from hashlib import sha256
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from gateway.crypto import _keys, lookup_hash
 from gateway.extensions import db
-from gateway.models import Category, Contact, Report
+from gateway.models import Category, Contact, Report, utcnow
 from gateway.services import audit
 from gateway.services.places import resolve
-from gateway.services.reference_codes import new_reference
+from gateway.services.reference_codes import ALPHABET, new_reference
 from gateway.services.ticket_intake import open_ticket
+from gateway.timezone import NIGER
 
 OCCURRED = ("today", "yesterday", "this_week", "earlier")
 URGENT = 3
@@ -51,10 +55,6 @@ def report_reference(source_key: str) -> str:
     On a clash `create_report` stores the report under a fresh random reference, and the SMS
     acknowledgement (sent from the stored report) carries that one.
     """
-    import hmac
-    from hashlib import sha256
-    from gateway.crypto import _keys
-    from gateway.services.reference_codes import ALPHABET
     number = int.from_bytes(hmac.new(_keys().lookup, b"report-reference:" + source_key.encode(), sha256)
                             .digest()[:8], "big")
     chars = []
@@ -69,7 +69,6 @@ def stored_source_key(source_key: str, anonymous: bool) -> str:
     USSD session or SMS, which other tables tie to the person."""
     if not anonymous:
         return source_key
-    from gateway.crypto import lookup_hash
     return "anon:" + lookup_hash("anonymous-report:" + source_key)[:48]
 
 
@@ -101,9 +100,7 @@ def create_report(draft: ReportDraft, contact: Contact | None, source_key: str |
         raise InvalidReport("the department is not in that region")
     if adm2 and not adm1:
         adm1 = resolve(adm2.parent_pcode, level=1)
-    from gateway.models import utcnow
-    from zoneinfo import ZoneInfo
-    today = utcnow().astimezone(ZoneInfo("Africa/Niamey")).date()
+    today = utcnow().astimezone(NIGER).date()
     urgent = draft.urgency == URGENT or category.urgent_by_default
     for attempt in range(5):
         report = Report(

@@ -19,7 +19,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.extensions import db
-from gateway.models import FlagRule, Keyword
+from gateway.models import Category, FlagRule, Keyword
+from gateway.services.keywords import fold
 
 DRAFT = {"hau", "dje", "fuv", "knc", "taq", "arb"}   # languages whose words await review
 
@@ -219,7 +220,6 @@ FLAG_RULES = [
 
 def load_keywords() -> int:
     """Add the default keywords that do not exist yet (admins' edits are kept). Returns how many."""
-    from gateway.services.keywords import fold
     existing = set(db.session.scalars(select(Keyword.word)))
     added = 0
     for word, language, action, argument in KEYWORDS:
@@ -234,7 +234,6 @@ def load_keywords() -> int:
 
 def load_flag_rules() -> int:
     """Add the default flag rules that do not exist yet (by name). Returns how many."""
-    from gateway.models import Category
     existing = set(db.session.scalars(select(FlagRule.name)))
     categories = set(db.session.scalars(select(Category.code)))
     added = 0

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from gateway.extensions import db
 from gateway.i18n import LANGUAGES
-from gateway.models import Activity, Contact, Message, Topic
+from gateway.models import Activity, Contact, Message, RegistrationStatus, Topic
 from gateway.services import activities, contacts, flagging, keywords, language, ratelimit, subscriptions
 from gateway.services.inbound import resolve_sender
 from gateway.services.messaging import queue_sms
@@ -162,7 +162,7 @@ def handle_register(ctx: Context, match) -> str:
         return "register closed"
     position = activities.waitlist_position(registration)
     ctx.reply(registration_text(ctx.language, activity, registration.status, position), kind="confirmation")
-    if registration.status == "confirmed":
+    if registration.status == RegistrationStatus.CONFIRMED:
         activities.schedule_reminder(registration)
     return f"register {registration.status}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.extensions import db
-from gateway.models import Category, Message, Report, Ticket, utcnow
+from gateway.models import Category, Message, Report, Ticket, TicketStatus, utcnow
 from gateway.services import audit
 
 
@@ -20,7 +20,7 @@ def open_ticket(kind: str, *, contact_id: int | None = None, report: Report | No
     ticket = None
     if contact_id is not None and report is None:
         ticket = db.session.scalar(select(Ticket).where(
-            Ticket.contact_id == contact_id, Ticket.kind == kind, Ticket.status != "closed"
+            Ticket.contact_id == contact_id, Ticket.kind == kind, Ticket.status != TicketStatus.CLOSED
         ).order_by(Ticket.id.desc()))
     sensitive = False
     if category_code:

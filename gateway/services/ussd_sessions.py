@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 
+from gateway import crypto, jobs
 from gateway.extensions import db
-from gateway.models import UssdDraft, UssdSession, utcnow
-from gateway import jobs
+from gateway.models import Contact, UssdDraft, UssdSession, utcnow
 from gateway.queue import roundtrip
+from gateway.services.contacts import find_by_phone, get_or_create
 
 # Writes handed to `workers.ussd.process_pending` (JSON items, oldest at the tail), the flag
 # that says a job to take them is queued, and the contacts seen (contact id -> last seen, epoch).
@@ -124,7 +125,6 @@ def _autocommit():
 
 
 def _contact_key(e164: str) -> str:
-    from gateway import crypto
     return f"ussd:contact:{crypto.lookup_hash(e164)}"
 
 
@@ -149,10 +149,6 @@ def touch_contact(e164: str) -> dict:
     Only a number not cached comes here: a known one costs one statement and one round trip
     (UPDATE … RETURNING, autocommit), a new one is created.
     """
-    from sqlalchemy import exists
-    from gateway import crypto
-    from gateway.models import Contact
-    from gateway.services.contacts import get_or_create
     now = utcnow()
     contacts, drafts = Contact.__table__, UssdDraft.__table__
     has_draft = exists().where(drafts.c.contact_id == contacts.c.id, drafts.c.expires_at > now)
@@ -172,14 +168,6 @@ def touch_contact(e164: str) -> dict:
                  "draft_in_db": bool(row[5])}
     cache_contact(e164, found)
     return found
-
-
-def update_contact(contact_id: int, **values) -> None:
-    """Change a few columns of a contact in one autocommitted statement (language, region)."""
-    from gateway.models import Contact
-    with _autocommit() as conn:
-        conn.execute(update(Contact.__table__).where(Contact.__table__.c.id == contact_id)
-                     .values(updated_at=utcnow(), **values))
 
 
 # --- Drafts ---------------------------------------------------------------------------------
@@ -253,7 +241,6 @@ def purge_expired_drafts() -> int:
 def record_end(end) -> UssdSession:
     """Log the provider's end-of-session notification (idempotent per session) and keep the
     draft an unfinished session left, in the database. Does not commit."""
-    from gateway.services.contacts import find_by_phone
     contact = find_by_phone(end.phone) if end.phone else None
     state = load(end.channel, end.session_id) or {}
     row = db.session.scalar(select(UssdSession).where(UssdSession.session_id == end.session_id))

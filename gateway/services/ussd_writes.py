@@ -15,7 +15,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import lazyload
 
 from gateway.extensions import db
-from gateway.models import Contact, Registration, Topic, UssdDraft, utcnow
+from gateway.models import Contact, Registration, RegistrationStatus, Topic, UssdDraft, utcnow
 from gateway.services import subscriptions
 from gateway.services.activities import schedule_reminder
 from gateway.services.messaging import queue_sms
@@ -84,7 +84,7 @@ def _callback(item: dict) -> None:
 def _registered(item: dict) -> None:
     """The confirmation SMS of a registration the hop made, and its reminder the day before."""
     registration = db.session.get(Registration, item["registration_id"])
-    if registration is None or registration.status == "cancelled":
+    if registration is None or registration.status == RegistrationStatus.CANCELLED:
         return                        # cancelled from the console meanwhile: nothing to confirm
     contact = _contact(registration.contact_id)
     if contact is None:
@@ -93,7 +93,7 @@ def _registered(item: dict) -> None:
     queue_sms(contact, registration_text(item.get("language"), registration.activity, item["status"],
                                          item.get("position") or 0),
               kind="ack", language=item.get("language"), commit=False)
-    if registration.status == "confirmed" and registration.reminder_job_id is None:
+    if registration.status == RegistrationStatus.CONFIRMED and registration.reminder_job_id is None:
         schedule_reminder(registration)
 
 

@@ -9,6 +9,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select, text
 
 from gateway.extensions import db
+from gateway.models import Message, Report, Ticket
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ class GatewayCollector:
         self.app = app
 
     def collect(self):
-        from gateway.models import Message, Report, Ticket
         with self.app.app_context():
             messages = GaugeMetricFamily("murya_messages", "Messages by direction and status",
                                          labels=["direction", "status"])
