@@ -65,12 +65,6 @@ def _is_webhook() -> bool:
     return request.path.startswith(WEBHOOK_PREFIXES)
 
 
-def _page(status: int, exc: HTTPException | None = None):
-    # Imported here: the console imports the API's modules, which import this one.
-    from gateway.console.errors import error_page
-    return error_page(status, exc)
-
-
 def webhook_error(exc: WebhookError, info: RequestInfo) -> hooks.Answer:
     """A refused webhook: its short reason, 400 or 403."""
     return exc.reason, exc.status, TEXT
@@ -87,14 +81,19 @@ def unexpected_error(exc: Exception, info: RequestInfo) -> hooks.Answer | None:
     return None
 
 
-def _unexpected_page(exc: Exception):
-    db.session.rollback()      # the page reads the signed-in user: a broken transaction must not stop it
-    return _page(500)
-
-
-def register(app: Flask) -> None:
+def register(app: Flask, error_page) -> None:
     """Install the handlers. Those a webhook answer can meet are declared with gateway/web/hooks.py,
-    so the fast path answers them alike; API and routing errors arise only through Flask."""
+    so the fast path answers them alike; API and routing errors arise only through Flask.
+    `error_page(status, exc)` renders the pages' error page (the console's, handed over by the
+    app factory: the console imports the API, which imports this module)."""
+
+    def _page(status: int, exc: HTTPException | None = None):
+        return error_page(status, exc)
+
+    def _unexpected_page(exc: Exception):
+        db.session.rollback()      # the page reads the signed-in user: a broken transaction must not stop it
+        return _page(500)
+
     hooks.errorhandler(app, WebhookError, webhook_error)
     hooks.errorhandler(app, DomainError, domain_error)
     hooks.errorhandler(app, Exception, unexpected_error, otherwise=_unexpected_page)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from gateway.api.auth import ROLE_RANK
 from gateway.console import bp
+from gateway.console.helpers import check_csrf
 from gateway.console.locale import keep_language
 from gateway.extensions import db
 from gateway.models import User
@@ -73,7 +74,6 @@ def inject_user():
 def login():
     """Sign in with e-mail and password."""
     if request.method == "POST":
-        from gateway.console.helpers import check_csrf
         check_csrf()        # a login form posted from another site is refused
         email = (request.form.get("email") or "").strip().lower()
         user = db.session.scalar(select(User).where(User.email == email))
@@ -94,7 +94,6 @@ def login():
 @bp.post("/logout")
 def logout():
     """Sign out."""
-    from gateway.console.helpers import check_csrf
     check_csrf()
     keep_language(session.clear)
     return redirect(url_for("console.login"))

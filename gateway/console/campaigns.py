@@ -15,7 +15,8 @@ from gateway.errors import domain_status
 from gateway.extensions import db
 from gateway.i18n import LANGUAGES
 from gateway.models import Activity, Campaign, Topic
-from gateway.services import campaign_progress, campaigns, lookups, places
+from gateway.services import campaigns, lookups, places
+from gateway.services.campaigns import progress as campaign_progress
 from gateway.services.campaigns import CampaignError
 
 NAV.append(("console.campaigns", _l("Campaigns"), "staff"))

@@ -11,6 +11,7 @@ import contextvars
 
 from flask import current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest
 
 from gateway.console import bp
 from gateway.console.helpers import check_csrf
@@ -35,7 +36,6 @@ def _number() -> str:
     try:
         return normalize(request.values.get("phoneNumber", ""))
     except InvalidNumber as exc:
-        from werkzeug.exceptions import BadRequest
         raise BadRequest(f"phone number: {exc}") from None
 
 

@@ -11,6 +11,7 @@ from gateway.models.base import UTC, utcnow
 from gateway.models.statuses import CampaignStatus, DeliveryStatus, values
 
 CAMPAIGN_STATUSES = values(CampaignStatus)
+DELIVERY_STATUSES = values(DeliveryStatus)
 
 
 class Campaign(db.Model):

@@ -1,4 +1,5 @@
-"""How a campaign is doing: recipients per state, the reasons for failures, what staff see."""
+"""How a campaign is doing: recipients per state (and per language), how far it has gone, the
+reasons for failures, what the API and the console show."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from gateway.extensions import db
-from gateway.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from gateway.models import Campaign, CampaignStatus, Delivery, DeliveryStatus, utcnow
 from gateway.services.campaigns.errors import CampaignNotFound
 from gateway.services.campaigns.preview import campaign_preview
 from gateway.timezone import NIGER
@@ -35,6 +36,37 @@ def counts(campaign_id: int) -> dict:
         key = "queued" if status in QUEUED_STATES else status
         result[key] = result.get(key, 0) + n
     return result
+
+
+def per_language(campaign_id: int) -> dict[str, dict[str, int]]:
+    """{language: {queued, sent, delivered, failed, skipped}} over the campaign's recipients."""
+    result: dict[str, dict[str, int]] = {}
+    rows = db.session.execute(select(Delivery.language, Delivery.status, func.count()).where(
+        Delivery.campaign_id == campaign_id).group_by(Delivery.language, Delivery.status))
+    for language, status, n in rows:
+        counts = result.setdefault(language, dict.fromkeys(COUNT_KEYS, 0))
+        key = "queued" if status in QUEUED_STATES else status
+        counts[key] = counts.get(key, 0) + n
+    return result
+
+
+def progress(campaign: Campaign, counts: dict[str, int]) -> dict:
+    """Recipients done out of all, the percentage, the sending rate and the seconds left (or None)."""
+    total = sum(counts.get(k, 0) for k in COUNT_KEYS)
+    left = counts.get("queued", 0)
+    done = total - left
+    if campaign.status == CampaignStatus.COMPLETED or (total and not left):
+        percent = 100.0
+    else:
+        percent = round(100 * done / total, 1) if total else 0.0
+    rate = eta = None
+    if campaign.started_at is not None and done:
+        elapsed = max(1.0, (utcnow() - campaign.started_at).total_seconds())
+        rate = round(done / elapsed, 2)
+        if campaign.status == CampaignStatus.SENDING and left:
+            eta = round(left / rate)
+    return {"total": total, "done": done, "left": left, "percent": percent, "rate_per_second": rate,
+            "eta_seconds": eta}
 
 
 def failure_reasons(campaign_id: int, limit: int = 10) -> list[dict]:
