@@ -9,7 +9,10 @@ from pathlib import Path
 
 from flask import Flask
 
+from menus.engine import Engine
 from menus.model import JOURNEYS_DIR, InvalidJourney, load
+from menus.texts import Texts
+from menus.validate import validate
 
 __all__ = ["init_app", "load_checked", "InvalidJourney"]
 
@@ -19,10 +22,6 @@ def load_checked(journeys_dir: Path | None = None, translations_dir: Path | None
 
     `fresh` reads the catalogs again instead of using the process's cached copy.
     """
-    # Here, not at the top: this file runs whenever a channel imports menus.protocol, and the
-    # validator and engine would bring the services they use along with it.
-    from menus.texts import Texts
-    from menus.validate import validate
     menus = load(Path(journeys_dir or JOURNEYS_DIR))
     texts = Texts(Path(translations_dir) if translations_dir else None, fresh=fresh)
     findings = validate(menus, texts)
@@ -33,6 +32,5 @@ def load_checked(journeys_dir: Path | None = None, translations_dir: Path | None
 
 def init_app(app: Flask) -> None:
     """Load and validate the journeys, and build the app's USSD engine. Raises InvalidJourney."""
-    from menus.engine import Engine      # as in load_checked: not when a channel imports menus.protocol
     menus, texts, _ = load_checked(app.config.get("USSD_JOURNEYS_DIR"), app.config.get("USSD_TRANSLATIONS_DIR"))
     app.extensions["menus"] = Engine(menus, texts)

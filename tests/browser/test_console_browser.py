@@ -29,6 +29,8 @@ def test_wrong_password_is_refused(page, live_server):
     page.fill("input[name=email]", "nobody@example.org")
     page.fill("input[name=password]", "wrong")
     page.click("form.card button[type=submit]")
+    # The click submits the form: wait for the page that answers it, not the one still shown.
+    page.wait_for_selector("text=E-mail ou mot de passe incorrect.")
     assert page.is_visible("text=E-mail ou mot de passe incorrect.")
 
 
