@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
     app.extensions["redis"] = connection
     app.extensions["queues"] = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
     app.extensions["embedded_worker"] = None
-    # Started by the first request (a hook declared in gateway/__init__.py) or `serve`, not
+    # Started by the first request (a hook declared in gateway/app.py) or `serve`, not
     # here: CLI commands need no worker thread.
     app.extensions["embedded_worker_wanted"] = bool(not url and app.config.get("EMBEDDED_WORKER"))
 
