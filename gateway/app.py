@@ -26,7 +26,7 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
     """Build a gateway app. `config` is a config object, or overrides on top of GATEWAY_ENV's."""
     with configuration_errors_stop_start_up():
         app = Flask("gateway", instance_relative_config=True)     # the package: its folder, its logger
-        app.config.from_object(_config(config))
+        app.config.update(_config(config).flask_config())
         app.session_interface = CookielessFastSessionInterface()
         register_logging(app)
         register_extensions(app)
@@ -52,12 +52,11 @@ def configuration_errors_stop_start_up():
 
 
 def _config(config: BaseConfig | dict | None) -> BaseConfig:
-    if config is None or isinstance(config, dict):
-        overrides = dict(config or {})
-        config = load_config(overrides.pop("GATEWAY_ENV", None))
-        for key, value in overrides.items():
-            setattr(config, key, value)
-    return config
+    """The validated settings: `config` itself, or GATEWAY_ENV's with the overrides `config` gives."""
+    if isinstance(config, BaseConfig):
+        return config
+    overrides = dict(config or {})
+    return load_config(overrides.pop("GATEWAY_ENV", None), **overrides)
 
 
 def register_logging(app: Flask) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from pathlib import Path
 
@@ -93,7 +92,7 @@ def serve_command(host: str, port: int | None) -> None:
     port = port or app.config["PORT"]
     upgrade()
     load_all(REFERENCE_DATA, demo=True)
-    password = os.environ.get("MURYA_ADMIN_PASSWORD") or "murya-admin"
+    password = app.config["MURYA_ADMIN_PASSWORD"] or "murya-admin"
     if db.session.scalar(select(User).where(User.email == "admin@murya.local")) is None:
         user = User(email="admin@murya.local", name="Demo admin", role="admin", sensitive_access=True)
         user.set_password(password)

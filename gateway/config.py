@@ -1,167 +1,224 @@
-"""Configuration per environment, read from the environment (every name is in README.md, "Configuration")."""
+"""Settings as one typed schema, read from the environment and validated at start-up.
+
+Every setting the code reads is one line of `BaseConfig` (its type, default and what it means;
+README.md's "Configuration" table lists exactly these). Lists and maps are parsed once here, so
+the code reads typed values (`app.config["SEND_RATES"]` is a dict of floats); a value that does
+not parse, or an enumeration with a typo, raises ConfigError and start-up stops with one line.
+Each environment (development, test, production) is a subclass that states what it imposes and
+what it defaults to. Adding a setting: one line in `BaseConfig` and one row in README's table.
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError, \
+    field_validator, model_validator
+from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, SettingsConfigDict, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 # Data shipped with the code (Niger's P-codes and boundaries, language-detection training text),
 # so a clone, a package or a deployment needs nothing beside the repository.
 REFERENCE_DATA = ROOT / "gateway" / "data"
+ENVIRONMENTS = ("development", "test", "production")
 
 
 class ConfigError(RuntimeError):
     """A required setting is missing or invalid; the message names it."""
 
 
-def _env(name: str, default=None):
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
+def _secret(description: str) -> Any:
+    # repr=False: a secret never shows in a repr, a log line or an error message.
+    return Field(None, description=description, repr=False)
 
 
-def _int(name: str, default: int) -> int:
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+# "a=1,b=2" and "1,2,3" from the environment (pydantic-settings would expect JSON otherwise).
+ChannelMap = Annotated[dict[str, NonNegativeFloat], NoDecode]
+IntList = Annotated[list[NonNegativeInt], NoDecode]
+StrList = Annotated[list[str], NoDecode]
 
 
-def _float(name: str, default: float) -> float:
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+class BaseConfig(BaseSettings):
+    """Settings shared by every environment (the environment variable of the same name)."""
 
+    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="forbid",
+                                      validate_default=True)
 
-class BaseConfig:
-    """Settings shared by every environment."""
+    # Environment, secrets, storage
+    GATEWAY_ENV: Literal["development", "test", "production"] = Field(
+        "development", description="which environment's rules apply")
+    SECRET_KEY: str | None = _secret("signs console sessions (required in production)")
+    DATA_KEY: str | None = _secret("encrypts and hashes personal data (required in production)")
+    DATABASE_URL: str | None = Field(f"sqlite:///{INSTANCE / 'murya.db'}", description="SQLAlchemy URL",
+                                     repr=False)
+    TEST_DATABASE_URL: str | None = Field(None, description="the test suite's database (unset: SQLite)", repr=False)
+    REDIS_URL: str | None = Field(None, description="Redis; unset: an in-process queue and worker", repr=False)
+    EMBEDDED_WORKER: bool = Field(True, description="without REDIS_URL, run jobs in a thread of the web process")
+    PORT: int = Field(5000, ge=1, le=65535, description="web port of `flask serve` (`make run`)")
+    MURYA_ADMIN_PASSWORD: str | None = _secret("password of the demo admin `make run` creates")
+    MAX_CONTENT_LENGTH: PositiveInt = Field(5 * 1024 * 1024, description="largest request body, bytes")
+    # Channels
+    SMS_PROVIDER: str | None = Field("fake", description="the SMS channel that sends (handlers.CHANNELS)")
+    PUBLIC_BASE_URL: str | None = Field(None, description="the public origin providers call")
+    AT_USERNAME: str | None = Field(None, description="Africa's Talking account")
+    AT_API_KEY: str | None = _secret("Africa's Talking API key")
+    AT_SENDER_ID: str | None = Field(None, description="Africa's Talking sender id (unset: the shared one)")
+    AT_CALLBACK_TOKEN: str | None = _secret("the `?token=` of Africa's Talking's webhooks")
+    AT_API_URL: str | None = Field(None, description="Africa's Talking API origin (a local fake in tests)")
+    TWILIO_ACCOUNT_SID: str | None = Field(None, description="Twilio account")
+    TWILIO_AUTH_TOKEN: str | None = _secret("Twilio auth token (also checks X-Twilio-Signature)")
+    TWILIO_FROM: str | None = Field(None, description="Twilio sender number")
+    TWILIO_API_URL: str | None = Field(None, description="Twilio API origin (a local fake in tests)")
+    HTTP_CHANNEL_CONFIG: str | None = Field(None, description="generic HTTP channel, JSON (docs/http-channel.md)")
+    HTTP_CALLBACK_TOKEN: str | None = _secret("the `?token=` of the generic HTTP channel's webhooks")
+    FAKE_FAIL_NUMBERS: StrList = Field([], description="numbers the fake channel refuses as invalid")
+    SEND_TIMEOUT: PositiveFloat | None = Field(None, description="seconds a provider request may take")
+    USSD_SHORT_CODE: str = Field("*384*1010#", description="the USSD code the simulator dials")
+    # Sending and campaigns
+    SEND_BATCH_SIZE: PositiveInt = Field(100, description="recipients per provider request")
+    SEND_RATE_PER_SECOND: NonNegativeFloat = Field(0, description="default send rate (0: unthrottled)")
+    SEND_RATES: ChannelMap = Field({}, description="send rate per channel, `africastalking=25,twilio=10`")
+    SEND_RATE_UNIT: Literal["messages", "segments"] = Field("messages", description="what a rate counts")
+    SEGMENT_PRICE: NonNegativeFloat = Field(25.0, description="cost estimate of one SMS segment")
+    SEGMENT_PRICES: ChannelMap = Field({}, description="segment price per channel, `africastalking=20`")
+    CURRENCY: str = Field("XOF", description="currency of the prices")
+    CAMPAIGN_BATCH_TIMEOUT: PositiveInt = Field(60, description="seconds a campaign batch job may run")
+    CAMPAIGN_CLAIM_TIMEOUT: PositiveInt = Field(120, description="seconds after which a claim is orphaned")
+    CAMPAIGN_WATCH_INTERVAL: PositiveInt = Field(15, description="seconds between watchdog looks")
+    CAMPAIGN_RETRY_INTERVALS: IntList = Field([10, 30, 120, 600, 1800], description="retry backoff, seconds")
+    CAMPAIGN_ORPHAN_POLICY: Literal["assume_sent", "resend"] = Field(
+        "assume_sent", description="orphaned claims: never twice (assume_sent) or never lost (resend)")
+    # People and privacy
+    RETENTION_DAYS: PositiveInt = Field(365, description="personal data and message text kept this long")
+    INBOUND_RATE_LIMIT: PositiveInt = Field(10, description="SMS per sender per window before replies stop")
+    INBOUND_RATE_WINDOW: PositiveInt = Field(600, description="the flood limit's window, seconds")
+    MAP_MIN_COUNT: PositiveInt = Field(5, description="maps show fewer reports than this as \"< N\"")
+    # USSD
+    USSD_SESSION_TTL: PositiveInt = Field(300, description="seconds a USSD session's state lives")
+    USSD_DRAFT_TTL: PositiveInt = Field(24 * 3600, description="seconds a dropped report's draft lives")
+    USSD_CONTACT_CACHE_TTL: PositiveInt = Field(3600, description="seconds the dialling contact is cached")
+    USSD_REFERENCE_CACHE_SECONDS: NonNegativeFloat = Field(60, description="reference lists reused this long")
+    USSD_ACTIVITY_CACHE_SECONDS: NonNegativeFloat = Field(5, description="open activities reused this long")
+    USSD_JOURNEYS_DIR: Path | None = Field(None, description="journeys folder (unset: menus/journeys)")
+    USSD_TRANSLATIONS_DIR: Path | None = Field(None, description="catalogs folder (unset: gateway/translations)")
 
-    GATEWAY_ENV = "development"
-    TESTING = False
-    SQLALCHEMY_TRACK_MODIFICATIONS = False
-    JSON_SORT_KEYS = False
-    TIMEZONE = "Africa/Niamey"
-    DEFAULT_REGION = "NE"          # phonenumbers region for numbers given without +227
-    DEFAULT_LANGUAGE = "fra"
-    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # What this environment sets whatever the environment variables say, and what it defaults
+    # to when they are unset (both below explicit values: create_app's overrides, tests).
+    imposed: ClassVar[dict[str, Any]] = {}
+    defaults: ClassVar[dict[str, Any]] = {}
 
-    def __init__(self) -> None:
-        self.SECRET_KEY = _env("SECRET_KEY")
-        self.DATA_KEY = _env("DATA_KEY")
-        self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'murya.db'}")
-        self.REDIS_URL = _env("REDIS_URL")
-        self.PORT = _int("PORT", 5000)
-        self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
-        self.SMS_PROVIDER = _env("SMS_PROVIDER", "fake")
-        self.USSD_SHORT_CODE = _env("USSD_SHORT_CODE", "*384*1010#")
-        # Africa's Talking
-        self.AT_USERNAME = _env("AT_USERNAME")
-        self.AT_API_KEY = _env("AT_API_KEY")
-        self.AT_SENDER_ID = _env("AT_SENDER_ID")
-        self.AT_CALLBACK_TOKEN = _env("AT_CALLBACK_TOKEN")
-        self.AT_API_URL = _env("AT_API_URL")
-        # Twilio
-        self.TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
-        self.TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
-        self.TWILIO_FROM = _env("TWILIO_FROM")
-        self.TWILIO_API_URL = _env("TWILIO_API_URL")
-        # Generic HTTP channel (outbound mapping is a JSON document, see README)
-        self.HTTP_CALLBACK_TOKEN = _env("HTTP_CALLBACK_TOKEN")
-        self.HTTP_CHANNEL_CONFIG = _env("HTTP_CHANNEL_CONFIG")
-        # Sending
-        self.SEND_BATCH_SIZE = _int("SEND_BATCH_SIZE", 100)
-        self.SEND_RATE_PER_SECOND = _float("SEND_RATE_PER_SECOND", 0)  # 0 = unthrottled
-        # 25 XOF: what Niger's bulk-SMS aggregators ask per message (README, "Configuration").
-        self.SEGMENT_PRICE = _float("SEGMENT_PRICE", 25.0)
-        self.CURRENCY = _env("CURRENCY", "XOF")
-        # Campaigns (see gateway/services/campaigns/). Per-channel overrides: "africastalking=25,twilio=60".
-        self.SEGMENT_PRICES = _env("SEGMENT_PRICES", "")
-        self.SEND_RATES = _env("SEND_RATES", "")
-        self.SEND_RATE_UNIT = _env("SEND_RATE_UNIT", "messages")      # messages | segments
-        self.CAMPAIGN_BATCH_TIMEOUT = _int("CAMPAIGN_BATCH_TIMEOUT", 60)
-        self.CAMPAIGN_CLAIM_TIMEOUT = _int("CAMPAIGN_CLAIM_TIMEOUT", 120)
-        self.CAMPAIGN_WATCH_INTERVAL = _int("CAMPAIGN_WATCH_INTERVAL", 15)
-        self.CAMPAIGN_RETRY_INTERVALS = _env("CAMPAIGN_RETRY_INTERVALS", "10,30,120,600,1800")
-        self.CAMPAIGN_ORPHAN_POLICY = _env("CAMPAIGN_ORPHAN_POLICY", "assume_sent")  # | resend
-        # Privacy
-        self.RETENTION_DAYS = _int("RETENTION_DAYS", 365)
-        self.USSD_SESSION_TTL = _int("USSD_SESSION_TTL", 300)
-        self.USSD_DRAFT_TTL = _int("USSD_DRAFT_TTL", 24 * 3600)
-        # What a hop knows of the contact dialling (language, region), cached in Redis.
-        self.USSD_CONTACT_CACHE_TTL = _int("USSD_CONTACT_CACHE_TTL", 3600)
-        self.INBOUND_RATE_LIMIT = _int("INBOUND_RATE_LIMIT", 10)     # messages per sender
-        self.INBOUND_RATE_WINDOW = _int("INBOUND_RATE_WINDOW", 600)  # seconds
-        self.EMBEDDED_WORKER = _env("EMBEDDED_WORKER", "1") == "1"
-        # Maps show fewer reports than this per department as "< N" (nobody singled out).
-        self.MAP_MIN_COUNT = _int("MAP_MIN_COUNT", 5)
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(describe(exc, type(self))) from None
+        except SettingsError as exc:
+            raise ConfigError(str(exc)) from None
 
-    def validate(self) -> None:
-        """Check the settings this environment requires; raise ConfigError naming the first gap."""
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        """Explicit values, then what the environment imposes, the variables, its defaults."""
+        return (init_settings, InitSettingsSource(settings_cls, cls.imposed_values()), env_settings,
+                InitSettingsSource(settings_cls, dict(cls.defaults)))
+
+    @classmethod
+    def imposed_values(cls) -> dict[str, Any]:
+        """What this environment imposes (GATEWAY_ENV itself, at least)."""
+        return {"GATEWAY_ENV": cls.environment(), **cls.imposed}
+
+    @classmethod
+    def environment(cls) -> str:
+        """The GATEWAY_ENV this class serves."""
+        return next((name for name, config in CONFIGS.items() if issubclass(cls, config)), "development")
+
+    @field_validator("SEND_RATES", "SEGMENT_PRICES", mode="before")
+    @classmethod
+    def _channel_map(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        pairs = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            name, sep, number = (x.strip() for x in item.partition("="))
+            if not (sep and name and number):
+                raise ValueError("must be channel=number pairs separated by commas")
+            pairs[name] = number
+        return pairs
+
+    @field_validator("CAMPAIGN_RETRY_INTERVALS", "FAKE_FAIL_NUMBERS", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    def flask_config(self) -> dict[str, Any]:
+        """The settings as Flask's `app.config`, with the names Flask and its extensions read."""
+        return {**self.model_dump(), "SQLALCHEMY_DATABASE_URI": self.DATABASE_URL,
+                "TESTING": self.GATEWAY_ENV == "test"}
 
 
 class DevelopmentConfig(BaseConfig):
     """`make run`: SQLite, in-process queue, fake channel, fixed development secrets."""
 
-    GATEWAY_ENV = "development"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.SECRET_KEY = self.SECRET_KEY or "development-only-secret-key"
-        self.DATA_KEY = self.DATA_KEY or "development-only-data-key"
+    defaults = {"SECRET_KEY": "development-only-secret-key", "DATA_KEY": "development-only-data-key"}
 
 
 class TestConfig(BaseConfig):
     """The test suite: TEST_DATABASE_URL / REDIS_URL when set, embedded substitutes otherwise."""
 
-    GATEWAY_ENV = "test"
-    TESTING = True
+    __test__ = False   # not a test class, although pytest would collect it by its name
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.SECRET_KEY = "test-secret-key"
-        self.DATA_KEY = "test-data-key"
-        self.SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
-        self.SMS_PROVIDER = "fake"
-        self.EMBEDDED_WORKER = False  # tests drain the queue themselves
-        self.WTF_CSRF_ENABLED = False
+    imposed = {"SECRET_KEY": "test-secret-key", "DATA_KEY": "test-data-key", "SMS_PROVIDER": "fake",
+               "EMBEDDED_WORKER": False}   # tests drain the queue themselves
+
+    @classmethod
+    def imposed_values(cls) -> dict[str, Any]:
+        """The test database is TEST_DATABASE_URL's, never DATABASE_URL's."""
+        return {**super().imposed_values(), "DATABASE_URL": os.environ.get("TEST_DATABASE_URL") or "sqlite://"}
 
 
 class ProductionConfig(BaseConfig):
     """Production: every secret comes from the environment, none has a default."""
 
-    GATEWAY_ENV = "production"
+    imposed = {"EMBEDDED_WORKER": False}
+    defaults = {"DATABASE_URL": None, "SMS_PROVIDER": None}
+    required: ClassVar[tuple[str, ...]] = ("SECRET_KEY", "DATA_KEY", "DATABASE_URL", "REDIS_URL", "SMS_PROVIDER")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
-        self.SMS_PROVIDER = _env("SMS_PROVIDER")
-        self.EMBEDDED_WORKER = False
-
-    def validate(self) -> None:
-        required = ["SECRET_KEY", "DATA_KEY", "DATABASE_URL", "REDIS_URL", "SMS_PROVIDER"]
-        attr = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
-        for name in required:
-            if not getattr(self, attr.get(name, name)):
-                raise ConfigError(f"{name} is required in production")
+    @model_validator(mode="after")
+    def _required(self) -> ProductionConfig:
         # What the SMS provider and the USSD protocols need is declared by each channel and
         # checked when the channels are built (handlers.check_production).
+        for name in self.required:
+            if not getattr(self, name):
+                raise ConfigError(f"{name} is required in production")
+        return self
 
 
-CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
+CONFIGS: dict[str, type[BaseConfig]] = {"development": DevelopmentConfig, "test": TestConfig,
+                                        "production": ProductionConfig}
 
 
-def load_config(env: str | None = None) -> BaseConfig:
-    """Build the configuration object for `env` (default: GATEWAY_ENV or development)."""
-    env = env or _env("GATEWAY_ENV", "development")
+def load_config(env: str | None = None, **overrides: Any) -> BaseConfig:
+    """The settings of `env` (default: GATEWAY_ENV, else development), with `overrides` on top."""
+    env = env or os.environ.get("GATEWAY_ENV") or "development"
     if env not in CONFIGS:
-        raise ConfigError(f"GATEWAY_ENV must be one of {', '.join(CONFIGS)}, got {env!r}")
-    config = CONFIGS[env]()
-    config.validate()
-    return config
+        raise ConfigError(f"GATEWAY_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
+    return CONFIGS[env](**overrides)
+
+
+def describe(exc: ValidationError, schema: type[BaseConfig]) -> str:
+    """Every problem of `exc` on one line, each naming its setting (never a secret's value)."""
+    problems = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "settings"
+        field = schema.model_fields.get(str(error["loc"][0])) if error["loc"] else None
+        if error["type"] == "extra_forbidden":
+            problems.append(f"{name} is not a setting")
+            continue
+        message = error["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
+        if field is not None and field.repr is False or not isinstance(error.get("input"), (str, int, float)):
+            problems.append(f"{name} {message}")
+        else:
+            problems.append(f"{name} {message}, got {error['input']!r}")
+    return "; ".join(problems)

@@ -41,7 +41,7 @@ class FakeChannel(Channel):
 
     def refuse(self, recipient: OutboundSMS) -> SendResult | None:
         """Numbers listed in FAKE_FAIL_NUMBERS are refused as invalid."""
-        if recipient.to not in (current_app.config.get("FAKE_FAIL_NUMBERS") or ()):
+        if recipient.to not in current_app.config["FAKE_FAIL_NUMBERS"]:
             return None
         return SendResult(recipient.key, recipient.to, False, provider_status="Rejected",
                           error=self.send_error(code="invalid"))

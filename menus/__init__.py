@@ -32,5 +32,5 @@ def load_checked(journeys_dir: Path | None = None, translations_dir: Path | None
 
 def init_app(app: Flask) -> None:
     """Load and validate the journeys, and build the app's USSD engine. Raises InvalidJourney."""
-    menus, texts, _ = load_checked(app.config.get("USSD_JOURNEYS_DIR"), app.config.get("USSD_TRANSLATIONS_DIR"))
+    menus, texts, _ = load_checked(app.config["USSD_JOURNEYS_DIR"], app.config["USSD_TRANSLATIONS_DIR"])
     app.extensions["menus"] = Engine(menus, texts)

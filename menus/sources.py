@@ -34,12 +34,11 @@ class Item(NamedTuple):
     label: str
 
 
-def _cached(name: str, loader: Callable[[], object], setting: str = "USSD_REFERENCE_CACHE_SECONDS",
-            default: float = 60):
+def _cached(name: str, loader: Callable[[], object], setting: str = "USSD_REFERENCE_CACHE_SECONDS"):
     """`loader()`'s result, kept per app for `setting` seconds (USSD_REFERENCE_CACHE_SECONDS)."""
     app = current_app._get_current_object()
     cache = app.extensions.setdefault("ussd_reference_cache", {})
-    ttl = float(app.config.get(setting, default))
+    ttl = app.config[setting]
     hit = cache.get(name)
     now = time.monotonic()
     if hit is not None and now - hit[0] < ttl:
@@ -151,7 +150,7 @@ def when(activity: Activity) -> str:
 
 # Lists that change (open activities, free seats) are kept only a few seconds per process
 # (USSD_ACTIVITY_CACHE_SECONDS, default 5 s): a registration itself always checks the database.
-ACTIVITY_CACHE = ("USSD_ACTIVITY_CACHE_SECONDS", 5)
+ACTIVITY_CACHE = "USSD_ACTIVITY_CACHE_SECONDS"
 
 
 def _open_activity_items(region: str | None, department: str | None) -> list[Item]:
@@ -167,7 +166,7 @@ def activities(ctx) -> list[Item]:
     region = ctx.data.get("adm1") or ctx.state.get("adm1")
     department = ctx.state.get("adm2") if ctx.state.get("adm1") == region else None
     return _cached(f"activities:{region}:{department}", lambda: _open_activity_items(region, department),
-                   *ACTIVITY_CACHE)
+                   ACTIVITY_CACHE)
 
 
 def topics(ctx) -> list[Item]:
@@ -199,7 +198,7 @@ def report_summary(ctx) -> dict:
 def activity_detail(ctx) -> dict:
     """Name, date, place and free seats of the chosen activity."""
     activity_id = ctx.data.get("activity")
-    detail = _cached(f"activity:{activity_id}", lambda: _activity_detail(activity_id), *ACTIVITY_CACHE)
+    detail = _cached(f"activity:{activity_id}", lambda: _activity_detail(activity_id), ACTIVITY_CACHE)
     if detail is None:
         return {"name": "", "date": "", "place": "", "seats": ""}
     seats = detail["seats"]

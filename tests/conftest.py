@@ -35,11 +35,12 @@ def block_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
-def _test_config(tmp_dir) -> TestConfig:
-    config = TestConfig()
+def _test_config(tmp_dir, config_class: type[TestConfig] = TestConfig, **overrides) -> TestConfig:
+    """The test settings (gateway/config.py's schema validates `overrides` as it does the
+    environment): embedded SQLite in `tmp_dir` unless TEST_DATABASE_URL is set."""
     if not os.environ.get("TEST_DATABASE_URL"):
-        config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_dir}/test.db"
-    return config
+        overrides.setdefault("DATABASE_URL", f"sqlite:///{tmp_dir}/test.db")
+    return config_class(**overrides)
 
 
 @pytest.fixture(scope="session")
@@ -75,11 +76,9 @@ def make_app(_schema):
     """Build an app with config overrides; the first one built also cleans the database."""
     apps = []
 
-    def factory(**overrides):
-        config = _test_config(_schema)
-        for key, value in overrides.items():
-            setattr(config, key, value)
-        app = create_app(config)
+    def factory(config_class: type[TestConfig] = TestConfig, **overrides):
+        """`config_class`: the test settings with more declared (a test's own provider)."""
+        app = create_app(_test_config(_schema, config_class, **overrides))
         apps.append(app)
         return app
     yield factory

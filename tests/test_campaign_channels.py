@@ -49,7 +49,7 @@ def provider(request, use_channel):
         result = Provider(name, fake, None, 400, "http_400")
     fake.hang_seconds = 0.3
     from flask import current_app
-    current_app.config["CAMPAIGN_RETRY_INTERVALS"] = "0,0,0"     # RQ Retry, immediately, 3 times
+    current_app.config["CAMPAIGN_RETRY_INTERVALS"] = [0, 0, 0]     # RQ Retry, immediately, 3 times
     return result
 
 

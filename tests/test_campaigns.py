@@ -128,7 +128,7 @@ def test_bad_audiences_are_refused(app, audience, message):
 
 def test_preview_counts_recipients_encoding_segments_and_cost(app):
     app.config["SEGMENT_PRICE"] = 20.0
-    app.config["SEGMENT_PRICES"] = "fake=25"
+    app.config["SEGMENT_PRICES"] = {"fake": 25.0}
     for lang in ("fra", "fra", "hau", "dje"):
         ContactFactory(language=lang)
     ContactFactory(language="fra", stopped=True)
@@ -284,7 +284,7 @@ def test_next_occurrence_keeps_niamey_local_time():
 # --- throttling ------------------------------------------------------------------------------------
 
 def test_the_rate_limiter_is_shared_and_spaces_batches(app):
-    app.config["SEND_RATES"] = "fake=100"
+    app.config["SEND_RATES"] = {"fake": 100.0}
     waits = [throttle.reserve("fake", 50, max_wait=5)[1] for _ in range(4)]
     assert waits[0] == pytest.approx(0, abs=0.05)
     assert waits[1] == pytest.approx(0.5, abs=0.05) and waits[3] == pytest.approx(1.5, abs=0.05)
@@ -295,7 +295,7 @@ def test_the_rate_limiter_is_shared_and_spaces_batches(app):
 
 def test_sending_respects_the_rate(app, drain):
     import time
-    app.config.update(SEND_BATCH_SIZE=5, SEND_RATES="fake=20")
+    app.config.update(SEND_BATCH_SIZE=5, SEND_RATES={"fake": 20.0})
     for _ in range(20):
         ContactFactory(language="fra")
     send(create())

@@ -22,7 +22,7 @@ def test_models_match_the_migrations(app):
 
 def test_downgrade_to_empty_and_upgrade_again(make_app, tmp_path):
     # Always on a scratch SQLite file; on PostgreSQL the session fixture also downgrades and upgrades.
-    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/mig.db")
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/mig.db")
     from flask_migrate import downgrade, upgrade
     with app.app_context():
         upgrade()

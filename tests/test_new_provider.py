@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import pytest
 import requests
+from pydantic import Field
 from sqlalchemy import select
 
 import handlers
+from gateway.config import TestConfig
 from gateway.extensions import db
 from gateway.models import Contact, Message
 from gateway.services.messaging import queue_sms
@@ -70,6 +72,13 @@ class TinyChannel(Channel):
         return [SendResult(r.key, r.to, True, provider_id=answers[r.to]["id"]) if "id" in answers[r.to]
                 else SendResult(r.key, r.to, False, error=self.send_error(code=answers[r.to]["error"]))
                 for r in chunk]
+
+
+class TinySettings(TestConfig):
+    """Tiny's settings: the lines its module would add to gateway/config.py's schema."""
+
+    TINY_URL: str | None = Field(None, description="Tiny's API origin")
+    TINY_TOKEN: str | None = Field(None, description="the `?token=` of Tiny's webhooks", repr=False)
 
 
 TOKEN = "token=tiny-token"
@@ -161,11 +170,11 @@ PRODUCTION = {"GATEWAY_ENV": "production", "SMS_PROVIDER": "tiny", "AT_CALLBACK_
 @pytest.mark.parametrize("missing", ["TINY_URL", "TINY_TOKEN"])
 def test_its_production_settings_are_required_at_start_up(make_app, missing):
     with pytest.raises(SystemExit, match=f"configuration error: {missing} is required in production"):
-        make_app(**{**PRODUCTION, missing: None})
+        make_app(TinySettings, **{**PRODUCTION, missing: None})
 
 
 def test_with_its_settings_production_starts_and_serves_its_routes(make_app):
-    app = make_app(**PRODUCTION)
+    app = make_app(TinySettings, **PRODUCTION)
     assert app.test_client().post("/sms/tiny/status?token=wrong", data={"ref": "x"}).status_code == 403
 
 

@@ -15,6 +15,7 @@ from flask import Flask, has_request_context, redirect, request, session, url_fo
 from gateway.console import bp
 from gateway.console.helpers import check_csrf
 from gateway.extensions import babel
+from gateway.timezone import NIGER
 
 CATALOGS = Path(__file__).resolve().parent.parent / "translations" / "console"
 DOMAIN = "console"
@@ -34,7 +35,7 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel: French by default, Niger time for every date shown."""
     babel.init_app(app, default_locale=DEFAULT, default_domain=DOMAIN,
                    default_translation_directories=str(CATALOGS),
-                   default_timezone=app.config.get("TIMEZONE", "Africa/Niamey"),
+                   default_timezone=NIGER.key,
                    locale_selector=select_locale)
     app.jinja_env.globals["ui_languages"] = UI_LANGUAGES
     app.jinja_env.globals["ui_language"] = select_locale

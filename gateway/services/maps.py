@@ -124,7 +124,7 @@ def department_counts(filters, sensitive_access: bool) -> dict[str, int]:
 
 def min_count() -> int:
     """The smallest count a map shows as a number (MAP_MIN_COUNT)."""
-    return max(1, int(current_app.config.get("MAP_MIN_COUNT", 5)))
+    return current_app.config["MAP_MIN_COUNT"]
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ class Decision:
 
 def hit(key: str, limit: int | None = None, window: int | None = None) -> Decision:
     """Count one event for `key` (e.g. `sms:contact:42`) and decide whether it is within the limit."""
-    limit = limit if limit is not None else int(current_app.config.get("INBOUND_RATE_LIMIT") or 10)
-    window = window if window is not None else int(current_app.config.get("INBOUND_RATE_WINDOW") or 600)
+    limit = limit if limit is not None else current_app.config["INBOUND_RATE_LIMIT"]
+    window = window if window is not None else current_app.config["INBOUND_RATE_WINDOW"]
     name = f"ratelimit:{key}"
     pipe = queue.connection().pipeline()
     pipe.incr(name)

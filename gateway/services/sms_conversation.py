@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from gateway.extensions import db
-from gateway.i18n import LANGUAGES
+from gateway.i18n import FALLBACK, LANGUAGES
 from gateway.models import Activity, Contact, Message, RegistrationStatus, Topic
 from gateway.services import activities, contacts, flagging, keywords, language, ratelimit, subscriptions
 from gateway.services.inbound import resolve_sender
@@ -87,7 +86,7 @@ def _reply_language(contact: Contact, match: keywords.KeywordMatch | None) -> st
     if match and match.language in LANGUAGES and not match.typo and not contact.language_confirmed:
         contact.language = match.language
         return match.language
-    return contact.language or current_app.config.get("DEFAULT_LANGUAGE", "fra")
+    return contact.language or FALLBACK
 
 
 def _feedback_language(ctx: Context, detection: language.Detection) -> str:
@@ -107,7 +106,7 @@ def _rate_limited(message: Message, contact: Contact, decision: ratelimit.Decisi
     """Beyond the limit the message stays stored and labelled; the person is told once."""
     message.labels = sorted(set(message.labels or []) | {"rate_limited"})
     if decision.first_refusal:
-        language = contact.language or current_app.config.get("DEFAULT_LANGUAGE", "fra")
+        language = contact.language or FALLBACK
         queue_sms(contact, sms_text("rate_limited", language), kind="reply", language=language,
                   channel=message.channel, in_reply_to=message, commit=False)
     log.info("inbound message %s over the per-sender limit", message.id)

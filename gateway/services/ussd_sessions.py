@@ -75,7 +75,7 @@ def save(channel: str, session_id: str, state: dict, draft: dict | None = None,
     and no job was queued yet.
     """
     config = current_app.config
-    session_ttl = int(config.get("USSD_SESSION_TTL") or 300)
+    session_ttl = config["USSD_SESSION_TTL"]
     contact_id = state.get("contact_id")
     commands = [("SET", _key(channel, session_id), _dumps(state), "EX", session_ttl)]
     signal_at = None
@@ -92,7 +92,7 @@ def save(channel: str, session_id: str, state: dict, draft: dict | None = None,
             signal_at = len(commands)
             commands.append(("SET", SIGNAL_KEY, 1, "EX", SIGNAL_TTL, "NX"))
     if draft is not None and contact_id:
-        ttl = int(config.get("USSD_DRAFT_TTL") or 86400)
+        ttl = config["USSD_DRAFT_TTL"]
         # The expiry also travels inside: the app's clock decides, whatever Redis's says.
         draft = {**draft, "expires": utcnow().timestamp() + ttl}
         commands.append(("SET", _draft_key(contact_id), _dumps(draft), "EX", ttl))
@@ -129,7 +129,7 @@ def _contact_key(e164: str) -> str:
 
 
 def _contact_ttl() -> int:
-    return int(current_app.config.get("USSD_CONTACT_CACHE_TTL") or 3600)
+    return current_app.config["USSD_CONTACT_CACHE_TTL"]
 
 
 def cache_contact(e164: str, contact: dict) -> None:

@@ -100,7 +100,7 @@ class AfricasTalkingChannel(Channel):
 
     def __init__(self, config):
         super().__init__(config)
-        self.max_batch = max(1, int(config.get("SEND_BATCH_SIZE") or 100))
+        self.max_batch = config["SEND_BATCH_SIZE"]
         self.sender_id = config.get("AT_SENDER_ID") or None
         self.timeout = config.get("SEND_TIMEOUT") or DEFAULT_TIMEOUT
         self.service: SMSService | None = None

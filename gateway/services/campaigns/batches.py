@@ -41,17 +41,17 @@ PENDING, CLAIMED = DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value
 
 def batch_timeout() -> int:
     """RQ timeout of a batch job: after it, the job is surely dead or interrupted."""
-    return int(current_app.config["CAMPAIGN_BATCH_TIMEOUT"])
+    return current_app.config["CAMPAIGN_BATCH_TIMEOUT"]
 
 
 def claim_timeout() -> int:
     """Age after which a claim is orphaned; never shorter than the batch timeout plus margin."""
-    return max(int(current_app.config["CAMPAIGN_CLAIM_TIMEOUT"]), batch_timeout() + 5)
+    return max(current_app.config["CAMPAIGN_CLAIM_TIMEOUT"], batch_timeout() + 5)
 
 
 def retry_policy() -> Retry:
     """RQ Retry with the configured backoff for retryable provider errors."""
-    intervals = [int(x) for x in str(current_app.config["CAMPAIGN_RETRY_INTERVALS"]).split(",") if x.strip()]
+    intervals = list(current_app.config["CAMPAIGN_RETRY_INTERVALS"])
     return Retry(max=len(intervals) or 1, interval=intervals or [0])
 
 

@@ -83,7 +83,7 @@ def fan_out(campaign: Campaign) -> int:
     mine = (Message.campaign_id == campaign.id, Message.kind == "campaign")
     per_lang = dict(db.session.execute(select(Message.language, func.count()).where(*mine)
                                        .group_by(Message.language)).all())
-    size = max(1, int(current_app.config["SEND_BATCH_SIZE"]))
+    size = current_app.config["SEND_BATCH_SIZE"]
     offsets, offset = {}, 0
     for language in sorted(per_lang):
         offsets[language] = offset

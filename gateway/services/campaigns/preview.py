@@ -13,19 +13,10 @@ from gateway.services.campaigns.errors import CampaignError
 from gateway.services.encoding import sms_info, transliterate
 
 
-def per_channel(setting: str, channel: str, default: float) -> float:
-    """Read "channel=value,other=value" settings; `default` when the channel is not listed."""
-    for item in (setting or "").split(","):
-        name, _, value = item.partition("=")
-        if name.strip() == channel and value.strip():
-            return float(value)
-    return default
-
-
 def segment_price(channel: str) -> float:
     """Price of one SMS segment on `channel` (SEGMENT_PRICES override, else SEGMENT_PRICE)."""
     config = current_app.config
-    return per_channel(config.get("SEGMENT_PRICES", ""), channel, float(config.get("SEGMENT_PRICE") or 0))
+    return config["SEGMENT_PRICES"].get(channel, config["SEGMENT_PRICE"])
 
 
 def channel_for(campaign_channel: str | None) -> str:
@@ -73,7 +64,7 @@ def preview(texts: dict, default_language: str, audience: dict, channel: str | N
                           "uses_default_text": language not in texts})
     return {"recipients": total_recipients, "skipped": sum(skipped.values()), "skipped_reasons": skipped,
             "languages": languages, "segments": total_segments, "cost": round(total_segments * price, 4),
-            "segment_price": price, "currency": current_app.config.get("CURRENCY"), "channel": channel_name}
+            "segment_price": price, "currency": current_app.config["CURRENCY"], "channel": channel_name}
 
 
 def campaign_preview(campaign: Campaign) -> dict:

@@ -93,7 +93,7 @@ def summary(campaign: Campaign, with_preview: bool = False) -> dict:
         "send_at_local": local_time(campaign.send_at),
         "recipients": campaign.recipients, "counts": counts(campaign.id),
         "segments": campaign.segments, "cost": float(campaign.cost or 0),
-        "currency": current_app.config.get("CURRENCY"),
+        "currency": current_app.config["CURRENCY"],
         "created_at": campaign.created_at.isoformat(),
         "started_at": campaign.started_at.isoformat() if campaign.started_at else None,
         "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None,

@@ -7,7 +7,6 @@ import time
 from flask import current_app
 
 from gateway import queue
-from gateway.services.campaigns.preview import per_channel
 
 # Each call books `units` slots after the last booked one and answers how long to wait before
 # sending. Redis' own clock keeps workers on several hosts consistent. Refuses (books nothing)
@@ -28,7 +27,7 @@ return {1, wait}
 def send_rate(channel: str) -> float:
     """Units per second allowed on `channel` (0 = unthrottled)."""
     config = current_app.config
-    return per_channel(config.get("SEND_RATES", ""), channel, float(config.get("SEND_RATE_PER_SECOND") or 0))
+    return config["SEND_RATES"].get(channel, config["SEND_RATE_PER_SECOND"])
 
 
 def reserve(channel: str, units: int, max_wait: float) -> tuple[bool, float]:

@@ -49,7 +49,7 @@ def _schedule_watch(campaign_id: int) -> None:
     default = queue.get_queue(jobs.WATCH_CAMPAIGN.queue)
     job = default.create_job(jobs.WATCH_CAMPAIGN.path, args=(campaign_id,), timeout=max(60, batch_timeout()),
                              job_id=f"campaign-{campaign_id}-watch-{uuid.uuid4().hex[:8]}", result_ttl=60)
-    interval = int(current_app.config["CAMPAIGN_WATCH_INTERVAL"])
+    interval = current_app.config["CAMPAIGN_WATCH_INTERVAL"]
     connection = queue.connection()
     with connection.pipeline() as pipe:
         default.schedule_job(job, utcnow() + timedelta(seconds=interval), pipeline=pipe)
