@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from gateway.extensions import db
 from gateway.models import AuditEntry, Contact, ContactGroup, Message, Report, Ticket, TicketNote
 from gateway.services import contacts, exports, privacy
+from gateway.services.visibility import Viewer
 from tests.factories import ContactFactory, ReportFactory
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
@@ -44,7 +45,7 @@ def history(app, seeded):
 
 
 def test_purge_removes_old_personal_data_and_keeps_aggregates(app, history):
-    summary_before = exports.summary(exports.ReportFilters(), True)
+    summary_before = exports.summary(exports.ReportFilters(), Viewer("admin", cleared=True))
     result = privacy.purge(NOW)
     assert (result.messages, result.reports, result.notes, result.tickets, result.contacts,
             result.stopped_contacts) == (1, 1, 1, 1, 1, 1)
@@ -53,7 +54,7 @@ def test_purge_removes_old_personal_data_and_keeps_aggregates(app, history):
     reports = {r.reference: r for r in db.session.scalars(select(Report))}
     assert reports["R-OLD001"].text is None and reports["R-OLD001"].contact_id is None
     assert reports["R-NEW001"].text == "new report text" and reports["R-NEW001"].contact_id == history["active"]
-    assert exports.summary(exports.ReportFilters(), True) == summary_before      # aggregates unchanged
+    assert exports.summary(exports.ReportFilters(), Viewer("admin", cleared=True)) == summary_before      # aggregates unchanged
     notes = sorted(db.session.scalars(select(TicketNote.text)))
     assert notes == ["[purged]", "recent note"]
     assert db.session.get(Ticket, history["ticket"]).summary == ""

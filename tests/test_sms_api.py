@@ -26,7 +26,7 @@ def messages(app, seeded):
 
 def test_items_carry_the_reporter_code_never_the_number(api, messages):
     contact, _ = messages
-    body = api.get("/api/v1/messages", role="operator").get_json()
+    body = api.get("/api/v1/messages", role="operator", sensitive=True).get_json()
     assert len(body["items"]) == 3 and body["next"] is None
     item = body["items"][-1]
     assert set(item) >= {"id", "direction", "channel", "language", "status", "created_at", "contact", "text"}
@@ -39,18 +39,21 @@ def test_viewers_see_no_text(api, messages):
     assert all("text" not in item for item in items)
 
 
-def test_sensitive_text_needs_sensitive_access(api, messages):
-    items = {i["id"]: i for i in api.get("/api/v1/messages", role="operator").get_json()["items"]}
-    assert items[messages[1][2].id]["text"] is None
+def test_sensitive_messages_exist_only_for_the_cleared(api, messages):
+    # Issue 11, finding 1: the uncleared saw the message with its `gbv` label (text withheld).
+    sensitive = messages[1][2]
+    for role in ("viewer", "operator", "staff"):
+        body = api.get("/api/v1/messages", role=role).get_json()
+        assert sensitive.id not in {i["id"] for i in body["items"]} and "gbv" not in str(body)
     items = {i["id"]: i for i in api.get("/api/v1/messages", role="operator", sensitive=True).get_json()["items"]}
-    assert items[messages[1][2].id]["text"] == "viol près du puits"
+    assert items[sensitive.id]["text"] == "viol près du puits" and items[sensitive.id]["labels"] == ["gbv"]
 
 
 @pytest.mark.parametrize("query,count", [("direction=in", 2), ("direction=out", 1), ("status=delivered", 1),
                                          ("since=2000-01-01", 3), ("since=2999-01-01T00:00:00Z", 0),
                                          ("direction=in&limit=1", 1)])
 def test_filters(api, messages, query, count):
-    response = api.get(f"/api/v1/messages?{query}", role="staff")
+    response = api.get(f"/api/v1/messages?{query}", role="staff", sensitive=True)
     assert response.status_code == 200 and len(response.get_json()["items"]) == count
 
 

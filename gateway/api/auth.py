@@ -13,11 +13,7 @@ from gateway.errors import APIError
 from gateway.extensions import db
 from gateway.models import ApiToken, utcnow
 from gateway.models.users import ROLES
-
-# What each role may do, cumulative from viewer up. Sensitive categories need the extra flag.
-ROLE_RANK = {"viewer": 0, "operator": 1, "staff": 2, "admin": 3}
-# Roles allowed to read message text (operators answer people; viewers see aggregates only).
-TEXT_ROLES = frozenset({"operator", "staff", "admin"})
+from gateway.services.visibility import ROLE_RANK, TEXT_ROLES, Viewer  # noqa: F401  (TEXT_ROLES: re-exported)
 
 
 def hash_token(token: str) -> str:
@@ -61,7 +57,9 @@ def require_role(minimum: str):
             g.api_token = token
             g.actor = f"token:{token.id}"
             g.role = token.role
-            g.sensitive_access = token.sensitive_access or token.role == "admin"
+            # What the caller may see is decided by gateway/services/visibility.py with g.viewer.
+            g.viewer = Viewer.of(token)
+            g.sensitive_access = g.viewer.cleared
             return view(*args, **kwargs)
         return wrapper
     return decorator

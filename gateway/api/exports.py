@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, g, request
 
 from gateway.api import bp
-from gateway.api.auth import TEXT_ROLES, require_role
+from gateway.api.auth import require_role
 from gateway.api.openapi import document, query
 from gateway.api.pagination import parse_since
 from gateway.errors import APIError
@@ -47,11 +47,11 @@ def export_reports_csv():
     """The HXL CSV of reports."""
     filters = report_filters()
     include_text = request.args.get("text", "").lower() in ("1", "true", "yes")
-    if include_text and g.role not in TEXT_ROLES:
+    if include_text and not g.viewer.reads_text:
         raise APIError(403, "forbidden", "your role may not export free text")
     # Built in memory: a year of reports is a few MB; a streamed body would outlive the
     # request's database session.
-    body = "".join(exports.csv_chunks(exports.report_rows(filters, g.sensitive_access, include_text=include_text)))
+    body = "".join(exports.csv_chunks(exports.report_rows(filters, g.viewer, include_text=include_text)))
     filename = f"murya-reports-{utcnow().strftime('%Y%m%d')}.csv"
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -61,5 +61,5 @@ def export_reports_csv():
 @require_role("viewer")
 def reports_summary():
     """Counts for the charts and the map."""
-    return exports.summary(report_filters(), g.sensitive_access)
+    return exports.summary(report_filters(), g.viewer)
 

@@ -5,27 +5,21 @@ from flask import g
 from sqlalchemy import select
 
 from gateway.api import bp
-from gateway.api.auth import TEXT_ROLES, require_role
+from gateway.api.auth import require_role
 from gateway.api.openapi import document, query
 from gateway.api.pagination import page, parse_since, where_choice
 from gateway.extensions import db
-from gateway.models import Category, Contact, FlagRule, Message
+from gateway.models import Contact, Message
 from gateway.models.messages import OUT_STATUSES
+from gateway.services import visibility
 
 IN_STATUSES = ("received",)
 STATUSES = tuple(dict.fromkeys(IN_STATUSES + OUT_STATUSES))
 
 
-def _sensitive_labels() -> set[str]:
-    """Labels given by rules of sensitive categories: their text needs sensitive access."""
-    return set(db.session.scalars(select(FlagRule.label).join(
-        Category, Category.code == FlagRule.category_code).where(Category.sensitive.is_(True))))
-
-
 def serializer():
-    """A function rendering a message for the caller's role (text only for TEXT_ROLES)."""
-    show_text = g.role in TEXT_ROLES
-    hidden = set() if g.sensitive_access else _sensitive_labels()
+    """A function rendering a message the caller may see, as their role allows (visibility)."""
+    viewer = g.viewer
     codes: dict[int, str] = {}
 
     def serialize(message: Message) -> dict:
@@ -37,12 +31,12 @@ def serializer():
             "language": message.language, "status": message.status,
             "created_at": message.created_at.isoformat(),
             "contact": codes.get(message.contact_id) if message.contact_id else None,
-            "kind": message.kind, "keyword": message.keyword, "labels": list(message.labels or []),
+            "kind": message.kind, "keyword": message.keyword, "labels": visibility.labels(viewer, message.labels),
             "flagged": message.flagged, "segments": message.segments, "encoding": message.encoding,
             "reference": (message.extra or {}).get("reference"),
         }
-        if show_text:
-            item["text"] = None if hidden & set(message.labels or []) else message.text
+        if viewer.reads_text:
+            item["text"] = visibility.message_text(viewer, message)
         return item
     return serialize
 
@@ -60,8 +54,8 @@ document("/messages", "get", "List SMS messages in and out, newest first", param
 @bp.get("/messages")
 @require_role("viewer")
 def list_messages():
-    """Messages filtered by direction, status and since."""
-    stmt = select(Message)
+    """Messages filtered by direction, status and since; sensitive ones only for the cleared."""
+    stmt = visibility.messages(g.viewer, select(Message))
     stmt = where_choice(stmt, Message.direction, "direction", ("in", "out"))
     stmt = where_choice(stmt, Message.status, "status", STATUSES)
     since = parse_since()

@@ -9,8 +9,9 @@ from gateway.api.auth import require_role
 from gateway.api.openapi import document, query
 from gateway.api.pagination import page, parse_since, where_choice
 from gateway.errors import APIError
-from gateway.models import Category, Report
+from gateway.models import Report
 from gateway.models.reports import REPORT_STATUSES
+from gateway.services import visibility
 from gateway.services.places import InvalidPcode, canonical_pcode
 
 
@@ -38,7 +39,7 @@ document("/reports", "get", "List reports, newest first", params=[
 @require_role("viewer")
 def list_reports():
     """Reports, filtered by since, region, category and status; sensitive ones need clearance."""
-    stmt = select(Report)
+    stmt = visibility.reports(g.viewer, select(Report))
     since = parse_since()
     if since:
         stmt = stmt.where(Report.created_at >= since)
@@ -50,6 +51,4 @@ def list_reports():
     if request.args.get("category"):
         stmt = stmt.where(Report.category_code == request.args["category"])
     stmt = where_choice(stmt, Report.status, "status", REPORT_STATUSES)
-    if not g.sensitive_access:
-        stmt = stmt.join(Category).where(Category.sensitive.is_(False))
     return page(stmt, Report.id, serialize_report, "api.list_reports")

@@ -9,14 +9,14 @@ from __future__ import annotations
 from flask import g, request
 
 from gateway.api import bp
-from gateway.api.auth import TEXT_ROLES, require_role
+from gateway.api.auth import require_role
 from gateway.api.openapi import document, query
 from gateway.api.pagination import page, parse_int, parse_since
 from gateway.errors import APIError
 from gateway.extensions import db
 from gateway.models import Message, Partner, Report, Ticket
 from gateway.models.tickets import TICKET_KINDS
-from gateway.services import inbox
+from gateway.services import inbox, visibility
 
 
 def _iso(value):
@@ -24,12 +24,15 @@ def _iso(value):
 
 
 def serialize_ticket(ticket: Ticket, detail: bool = False) -> dict:
-    """A ticket; free text (summary, notes, messages) only for roles allowed to read it."""
-    can_read = g.role in TEXT_ROLES
+    """A ticket the caller may see; free text (summary, notes, messages) and the rest as the
+    caller's role and clearance allow (gateway/services/visibility.py)."""
+    viewer = g.viewer
+    can_read = viewer.reads_text
     body = {
         "id": ticket.id, "kind": ticket.kind, "status": ticket.status, "priority": ticket.priority,
         "category": ticket.category_code, "severity": ticket.severity, "verified": ticket.verified,
-        "sensitive": ticket.sensitive, "labels": ticket.labels or [], "language": ticket.language,
+        "sensitive": ticket.sensitive, "labels": visibility.labels(viewer, ticket.labels),
+        "language": ticket.language,
         "contact": ticket.contact.reporter_code if ticket.contact else None,
         "report": None, "holder": None, "claimed_at": _iso(ticket.claimed_at), "partner": None,
         "created_at": _iso(ticket.created_at), "updated_at": _iso(ticket.updated_at),
@@ -41,10 +44,12 @@ def serialize_ticket(ticket: Ticket, detail: bool = False) -> dict:
         partner = db.session.get(Partner, ticket.partner_id)
         body["partner"] = {"id": partner.id, "name": partner.name} if partner else None
     report = db.session.get(Report, ticket.report_id) if ticket.report_id else None
+    if not visibility.can_see_report(viewer, report):
+        report = None
     if report is not None:
         body["report"] = report.reference
     if can_read:
-        body["summary"] = ticket.summary
+        body["summary"] = visibility.ticket_summary(viewer, ticket)
     if not detail:
         return body
     if report is not None:
@@ -53,19 +58,20 @@ def serialize_ticket(ticket: Ticket, detail: bool = False) -> dict:
             "adm2_pcode": report.adm2_pcode, "adm3_pcode": report.adm3_pcode, "occurred": report.occurred,
             "urgency": report.urgency, "anonymous": report.anonymous, "status": report.status,
             "channel": report.channel, "created_at": _iso(report.created_at),
-            **({"text": report.text} if can_read else {}),
+            **({"text": visibility.report_text(viewer, report)} if can_read else {}),
         }
     body["notes"] = [{"id": n.id, "author_id": n.author_id, "created_at": _iso(n.created_at),
-                      **({"text": n.text} if can_read else {})} for n in ticket.notes]
-    body["messages"] = [serialize_message(m, can_read) for m in inbox.thread(ticket)]
+                      **({"text": visibility.note_text(viewer, n)} if can_read else {})} for n in ticket.notes]
+    body["messages"] = [serialize_message(m) for m in inbox.thread(ticket, viewer)]
     return body
 
 
-def serialize_message(message: Message, can_read: bool) -> dict:
-    """A message of a ticket's thread."""
+def serialize_message(message: Message) -> dict:
+    """A message of a ticket's thread (one the caller may see)."""
+    viewer = g.viewer
     return {"id": message.id, "direction": message.direction, "kind": message.kind,
             "language": message.language, "status": message.status, "created_at": _iso(message.created_at),
-            **({"text": message.text} if can_read else {})}
+            **({"text": visibility.message_text(viewer, message)} if viewer.reads_text else {})}
 
 
 ACTION_BODY = lambda props: {"application/json": {"schema": {"type": "object", "properties": {  # noqa: E731
@@ -111,14 +117,14 @@ def list_tickets():
                                   kind=request.args.get("kind") or None, priority=parse_int("priority"),
                                   since=parse_since(), assignee_id=parse_int("assignee"))
     try:
-        stmt = inbox.ticket_query(filters, g.sensitive_access)
+        stmt = inbox.ticket_query(filters, g.viewer)
     except inbox.InboxError as exc:
         raise APIError(400, "invalid_parameter", exc.message) from None
     return page(stmt, Ticket.id, serialize_ticket, "api.list_tickets")
 
 
 def _ticket(ticket_id: int) -> Ticket:
-    return inbox.get_ticket(ticket_id, g.sensitive_access)
+    return inbox.get_ticket(ticket_id, g.viewer)
 
 
 @bp.get("/tickets/<int:ticket_id>")

@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from gateway.api.auth import ROLE_RANK
 from gateway.console import bp
 from gateway.console.helpers import check_csrf
 from gateway.console.locale import keep_language
 from gateway.extensions import db
 from gateway.models import User
 from gateway.services import audit
+from gateway.services.visibility import ROLE_RANK, Viewer
 
 
 def current_user() -> User | None:
@@ -39,7 +39,9 @@ def login_required(minimum: str = "viewer"):
                 abort(403)
             g.actor = f"user:{user.id}"
             g.role = user.role
-            g.sensitive_access = user.sensitive_access or user.role == "admin"
+            # What the user may see is decided by gateway/services/visibility.py with g.viewer.
+            g.viewer = Viewer.of(user)
+            g.sensitive_access = g.viewer.cleared
             return view(*args, **kwargs)
         return wrapper
     return decorator

@@ -1,4 +1,6 @@
-"""Small helpers shared by the console pages: a CSRF token for every form, roles."""
+"""Small helpers shared by the console pages: a CSRF token for every form, roles, and the
+need-to-know accessors of gateway/services/visibility.py for templates (`message_text(m)`,
+`report_text(r)`, `visible_labels(labels)`, …: None or nothing when the user may not see it)."""
 from __future__ import annotations
 
 import hmac
@@ -7,8 +9,9 @@ import secrets
 from flask import abort, g, request, session
 from flask_babel import gettext as _
 
-from gateway.api.auth import ROLE_RANK, TEXT_ROLES
 from gateway.console import bp
+from gateway.services import visibility
+from gateway.services.visibility import Viewer
 
 
 def csrf_token() -> str:
@@ -25,16 +28,43 @@ def check_csrf() -> None:
         abort(403, _("The form has expired: reload the page and try again."))
 
 
+def viewer() -> Viewer:
+    """Who is looking (set by login_required); a page outside it sees as the lowest role."""
+    return getattr(g, "viewer", None) or Viewer(role="viewer")
+
+
 def can(minimum: str) -> bool:
     """True when the signed-in user's role is at least `minimum`."""
-    return ROLE_RANK.get(getattr(g, "role", "viewer"), 0) >= ROLE_RANK[minimum]
+    return viewer().at_least(minimum)
 
 
 def can_read_text() -> bool:
     """True when the role may read message and report text."""
-    return getattr(g, "role", None) in TEXT_ROLES
+    return viewer().reads_text
+
+
+def message_text(message) -> str | None:
+    """A message's text, or None when the user may not read it."""
+    return visibility.message_text(viewer(), message) if message is not None else None
+
+
+def report_text(report) -> str | None:
+    """A report's free text, or None when the user may not read it."""
+    return visibility.report_text(viewer(), report) if report is not None else None
+
+
+def ticket_summary(ticket) -> str | None:
+    """A ticket's one-line summary, or None when the user may not read it."""
+    return visibility.ticket_summary(viewer(), ticket)
+
+
+def visible_labels(labels) -> list[str]:
+    """The labels the user may see (sensitive ones only for the cleared)."""
+    return visibility.labels(viewer(), labels)
 
 
 @bp.app_context_processor
 def inject_helpers():
-    return {"csrf_token": csrf_token, "can": can, "can_read_text": can_read_text}
+    return {"csrf_token": csrf_token, "can": can, "can_read_text": can_read_text, "message_text": message_text,
+            "report_text": report_text, "ticket_summary": ticket_summary,
+            "visible_labels": visible_labels}

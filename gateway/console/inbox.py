@@ -11,7 +11,7 @@ from gateway.console.helpers import check_csrf
 from gateway.extensions import db
 from gateway.models import Category, Report
 from gateway.models.tickets import TICKET_KINDS
-from gateway.services import inbox
+from gateway.services import inbox, visibility
 
 NAV.append(("console.inbox_page", _l("Inbox"), "operator"))
 
@@ -60,7 +60,7 @@ def inbox_page():
     """Open tickets, most urgent first, with who holds each one."""
     filters = _filters()
     try:
-        tickets = inbox.inbox(filters, g.sensitive_access)
+        tickets = inbox.inbox(filters, g.viewer)
     except inbox.InboxError as exc:
         flash(explain(exc), "error")
         tickets = []
@@ -70,7 +70,7 @@ def inbox_page():
 
 def _ticket_or_404(ticket_id: int):
     try:
-        return inbox.get_ticket(ticket_id, g.sensitive_access)
+        return inbox.get_ticket(ticket_id, g.viewer)
     except inbox.TicketNotFound:
         abort(404)
 
@@ -78,13 +78,15 @@ def _ticket_or_404(ticket_id: int):
 def render_ticket(ticket, revealed_number: str | None = None):
     """The ticket page (also used to show a revealed number once, never stored)."""
     report = db.session.get(Report, ticket.report_id) if ticket.report_id else None
+    if not visibility.can_see_report(g.viewer, report):
+        report = None
     categories = db.session.scalars(db.select(Category).where(Category.active.is_(True))
                                     .order_by(Category.position)).all()
-    if not g.sensitive_access:
+    if not g.viewer.cleared:
         categories = [c for c in categories if not c.sensitive or c.code == ticket.category_code]
     language = inbox.reply_language(ticket)
     canned = [(c, (c.texts or {}).get(language) or (c.texts or {}).get("fra") or "") for c in inbox.canned_replies()]
-    return render_template("console/ticket.html", ticket=ticket, report=report, messages=inbox.thread(ticket),
+    return render_template("console/ticket.html", ticket=ticket, report=report, messages=inbox.thread(ticket, g.viewer),
                            categories=categories, partners=inbox.partners(), canned=canned,
                            language=language,
                            holder=inbox.holder_name(ticket), me=current_user(),

@@ -64,7 +64,7 @@ def _query(**changes) -> dict:
 
 def _choices() -> dict:
     categories = sorted(lookups.categories().values(), key=lambda c: c.position)
-    if not g.sensitive_access:
+    if not g.viewer.cleared:
         categories = [c for c in categories if not c.sensitive]
     regions = places.regions()
     return {"categories": categories, "regions": regions, "statuses": REPORT_STATUSES,
@@ -78,7 +78,7 @@ def reports():
     """The reports matching the filters, newest first, a page at a time."""
     filters, errors = _filters()
     number = request.args.get("page", type=int) or 1
-    page = report_views.reports_page(filters, g.sensitive_access, number)
+    page = report_views.reports_page(filters, g.viewer, number)
     return render_template("console/reports.html", tab="list", page=page, errors=errors, **_choices())
 
 
@@ -87,7 +87,7 @@ def reports():
 def reports_charts():
     """Reports by region, category and ISO week (Niger time)."""
     filters, errors = _filters()
-    summary = exports.summary(filters, g.sensitive_access)
+    summary = exports.summary(filters, g.viewer)
     by_region = [{"name": names.area(r["adm1_pcode"]) or _("unknown"), "count": r["count"]}
                  for r in summary["by_region"]]
     by_category = [{"name": names.category(c["category"]), "count": c["count"]} for c in summary["by_category"]]
@@ -102,7 +102,7 @@ def reports_map():
     filters, errors = _filters()
     # The map shows the whole country: a region or department filter would only blank the rest.
     filters.region = filters.department = None
-    counts = maps.department_counts(filters, g.sensitive_access)
+    counts = maps.department_counts(filters, g.viewer)
     threshold = maps.min_count()
     shades = maps.classes(counts, threshold)
     shapes = []
@@ -123,7 +123,7 @@ def reports_export():
     filters, errors = _filters()
     if errors:
         return Response("\n".join(errors), status=400, mimetype="text/plain")
-    body = "".join(exports.csv_chunks(exports.report_rows(filters, g.sensitive_access)))
+    body = "".join(exports.csv_chunks(exports.report_rows(filters, g.viewer)))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="murya-reports-{utcnow().strftime("%Y%m%d")}.csv"'})
 
@@ -132,9 +132,9 @@ def reports_export():
 @login_required("viewer")
 def report_page(reference: str):
     """One report: what, where, when, how urgent, its status history and linked ticket."""
-    report = report_views.get_report(reference, g.sensitive_access)
+    report = report_views.get_report(reference, g.viewer)
     if report is None:
         abort(404)
-    tickets = report_views.linked_tickets(report)
+    tickets = report_views.linked_tickets(report, g.viewer)
     return render_template("console/report.html", report=report, tickets=tickets,
                            history=report_views.history(report, tickets))

@@ -3,23 +3,28 @@ from __future__ import annotations
 
 import importlib
 
-from flask import render_template
+from flask import g, render_template
 from sqlalchemy import func, select
 
 from gateway.console import bp
 from gateway.console.auth import login_required
 from gateway.extensions import db
 from gateway.models import Contact, Message, Report, Ticket, TicketStatus
+from gateway.services import visibility
 
 
 @bp.get("/")
 @login_required()
 def index():
-    """Dashboard: the numbers that matter today."""
+    """Dashboard: the numbers that matter today (reports and tickets: those the user may see;
+    message totals say nothing of any one message)."""
+    reports = visibility.reports(g.viewer, select(func.count()).select_from(Report))
+    tickets = visibility.tickets(g.viewer, select(func.count()).select_from(Ticket)
+                                 .where(Ticket.status != TicketStatus.CLOSED))
     counts = {
         "contacts": db.session.scalar(select(func.count()).select_from(Contact)),
-        "reports": db.session.scalar(select(func.count()).select_from(Report)),
-        "open_tickets": db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status != TicketStatus.CLOSED)),
+        "reports": db.session.scalar(reports),
+        "open_tickets": db.session.scalar(tickets),
         "messages_in": db.session.scalar(select(func.count()).select_from(Message).where(Message.direction == "in")),
         "messages_out": db.session.scalar(select(func.count()).select_from(Message).where(Message.direction == "out")),
     }

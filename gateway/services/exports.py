@@ -20,8 +20,10 @@ from sqlalchemy import func, select
 from gateway.extensions import db
 from gateway.models import AdminArea, Category, Report
 from gateway.models.reports import REPORT_STATUSES
-from gateway.services.errors import Invalid
+from gateway.services import visibility
+from gateway.services.errors import Forbidden, Invalid
 from gateway.services.places import InvalidPcode, canonical_pcode
+from gateway.services.visibility import Viewer
 from gateway.timezone import NIGER
 
 
@@ -43,10 +45,14 @@ class ReportFilters:
 
     def validate(self) -> None:
         """Raise InvalidFilter now rather than half-way through a streamed export."""
-        self.apply(select(Report), True)
+        self.narrow(select(Report))
 
-    def apply(self, stmt, sensitive_access: bool):
-        """Narrow a SELECT over Report; sensitive categories need clearance."""
+    def apply(self, stmt, viewer: Viewer):
+        """Narrow a SELECT over Report to the filters and to what `viewer` may see."""
+        return visibility.reports(viewer, self.narrow(stmt))
+
+    def narrow(self, stmt):
+        """Narrow a SELECT over Report to the filters alone."""
         if self.since:
             stmt = stmt.where(Report.created_at >= self.since)
         if self.until:
@@ -62,9 +68,6 @@ class ReportFilters:
             if self.status not in REPORT_STATUSES:
                 raise InvalidFilter(f"status must be one of {', '.join(REPORT_STATUSES)}")
             stmt = stmt.where(Report.status == self.status)
-        if not sensitive_access:
-            sensitive = select(Category.code).where(Category.sensitive.is_(True))
-            stmt = stmt.where(Report.sensitive.is_(False), Report.category_code.not_in(sensitive))
         return stmt
 
 
@@ -98,7 +101,7 @@ COLUMNS = [
     ("Channel", "#meta+channel", lambda r, n, c: r.channel),
     ("Language", "#language+code", lambda r, n, c: r.language or ""),
 ]
-TEXT_COLUMN = ("Text", "#description", lambda r, n, c: r.text or "")
+TEXT_COLUMN = ("Text", "#description", lambda r, n, c: r.text or "")   # rows only of reports the viewer sees
 
 
 def _lookups() -> tuple[dict, dict]:
@@ -107,10 +110,13 @@ def _lookups() -> tuple[dict, dict]:
     return names, categories
 
 
-def report_rows(filters: ReportFilters, sensitive_access: bool, include_text: bool = False) -> Iterator[list]:
-    """The header row, the HXL hashtag row, then one row per report, oldest first."""
+def report_rows(filters: ReportFilters, viewer: Viewer, include_text: bool = False) -> Iterator[list]:
+    """The header row, the HXL hashtag row, then one row per report `viewer` may see, oldest first.
+    Free text only for roles that read it (Forbidden otherwise)."""
+    if include_text and not viewer.reads_text:
+        raise Forbidden("your role may not export free text")
     columns = COLUMNS + ([TEXT_COLUMN] if include_text else [])
-    stmt = filters.apply(select(Report), sensitive_access).order_by(Report.created_at, Report.id)
+    stmt = filters.apply(select(Report), viewer).order_by(Report.created_at, Report.id)
     names, categories = _lookups()
     yield [c[0] for c in columns]
     yield [c[1] for c in columns]
@@ -137,9 +143,9 @@ def iso_week(value: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def summary(filters: ReportFilters, sensitive_access: bool) -> dict:
-    """Counts of reports by region, category and ISO week (Niger time), for charts and maps."""
-    base = filters.apply(select(Report), sensitive_access).subquery()
+def summary(filters: ReportFilters, viewer: Viewer) -> dict:
+    """Counts of the reports `viewer` may see by region, category and ISO week (Niger time)."""
+    base = filters.apply(select(Report), viewer).subquery()
     names, categories = _lookups()
     by_region = db.session.execute(select(base.c.adm1_pcode, func.count()).group_by(base.c.adm1_pcode)).all()
     by_category = db.session.execute(select(base.c.category_code, func.count()).group_by(base.c.category_code)).all()
@@ -158,7 +164,7 @@ def summary(filters: ReportFilters, sensitive_access: bool) -> dict:
     }
 
 
-def recent_reports(filters: ReportFilters, sensitive_access: bool, limit: int = 50) -> list[Report]:
-    """The newest reports matching `filters`, for the console table."""
-    stmt = filters.apply(select(Report), sensitive_access).order_by(Report.created_at.desc(), Report.id.desc())
+def recent_reports(filters: ReportFilters, viewer: Viewer, limit: int = 50) -> list[Report]:
+    """The newest reports matching `filters` that `viewer` may see, for the console table."""
+    stmt = filters.apply(select(Report), viewer).order_by(Report.created_at.desc(), Report.id.desc())
     return list(db.session.scalars(stmt.limit(limit)))

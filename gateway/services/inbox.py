@@ -16,10 +16,11 @@ from gateway.models import (ApiToken, CannedReply, Category, Contact, Message, P
                             TicketAssignment, TicketNote, User, utcnow)
 from gateway.models.statuses import ReportStatus, TicketStatus
 from gateway.models.tickets import TICKET_KINDS, TICKET_STATUSES
-from gateway.services import audit
+from gateway.services import audit, visibility
 from gateway.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from gateway.services.messaging import queue_sms
 from gateway.services.notification_texts import ticket_closed_text
+from gateway.services.visibility import Viewer
 
 SEVERITIES = (1, 2, 3)          # 1 low, 2 medium, 3 high (as a report's urgency)
 MAX_NOTE = 5000
@@ -67,12 +68,10 @@ class TicketFilters:
             raise InvalidAction("priority must be 1, 2 or 3")
 
 
-def ticket_query(filters: TicketFilters, sensitive_access: bool):
-    """A SELECT of the tickets matching `filters` that the caller may see (no ordering)."""
+def ticket_query(filters: TicketFilters, viewer: Viewer):
+    """A SELECT of the tickets matching `filters` that `viewer` may see (no ordering)."""
     filters.validate()
-    stmt = select(Ticket)
-    if not sensitive_access:
-        stmt = stmt.where(Ticket.sensitive.is_(False))
+    stmt = visibility.tickets(viewer, select(Ticket))
     if filters.status == "active":
         stmt = stmt.where(Ticket.status != TicketStatus.CLOSED)
     elif filters.status:
@@ -88,17 +87,17 @@ def ticket_query(filters: TicketFilters, sensitive_access: bool):
     return stmt
 
 
-def inbox(filters: TicketFilters, sensitive_access: bool, limit: int = 200) -> list[Ticket]:
+def inbox(filters: TicketFilters, viewer: Viewer, limit: int = 200) -> list[Ticket]:
     """Tickets for the operator inbox: most urgent first, then oldest first (first come, first served)."""
-    stmt = ticket_query(filters, sensitive_access).order_by(Ticket.priority, Ticket.created_at, Ticket.id)
+    stmt = ticket_query(filters, viewer).order_by(Ticket.priority, Ticket.created_at, Ticket.id)
     return list(db.session.scalars(stmt.limit(limit)))
 
 
-def get_ticket(ticket_id: int, sensitive_access: bool) -> Ticket:
-    """The ticket, or TicketNotFound — also for a sensitive ticket the caller is not cleared for,
+def get_ticket(ticket_id: int, viewer: Viewer) -> Ticket:
+    """The ticket, or TicketNotFound — also for a sensitive ticket `viewer` is not cleared for,
     so its existence is not revealed."""
     ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None or (ticket.sensitive and not sensitive_access):
+    if not visibility.can_see_ticket(viewer, ticket):
         raise TicketNotFound(f"no ticket {ticket_id}")
     return ticket
 
@@ -349,7 +348,6 @@ def close(ticket: Ticket, user: User, actor: str, notify: bool = True, force: bo
     _refuse_if_closed(ticket)
     _refuse_if_held_by_other(ticket, user, force)
     _end_assignment(ticket)
-    ticket.status, ticket.closed_at = TicketStatus.CLOSED, utcnow()
     report = db.session.get(Report, ticket.report_id) if ticket.report_id else None
     if report is not None:
         report.status = ReportStatus.CLOSED
@@ -358,6 +356,9 @@ def close(ticket: Ticket, user: User, actor: str, notify: bool = True, force: bo
         language = reply_language(ticket)
         message = queue_sms(ticket.contact, ticket_closed_text(language, ticket_reference(ticket)),
                             kind="ticket_closed", language=language, commit=False)
+    # Closed after the notification is recorded: it belongs to the ticket's time (a sensitive
+    # ticket's messages are those exchanged while it was open, gateway/services/visibility.py).
+    ticket.status, ticket.closed_at = TicketStatus.CLOSED, utcnow()
     audit.record(actor, "ticket.close", "ticket", ticket.id, notified=message is not None,
                  message_id=message.id if message else None)
     db.session.commit()
@@ -366,7 +367,7 @@ def close(ticket: Ticket, user: User, actor: str, notify: bool = True, force: bo
 
 def reveal_number(ticket: Ticket, user: User, actor: str) -> str:
     """The person's phone number, for an administrator; always audited."""
-    if user.role != "admin":
+    if not Viewer.of(user).sees_numbers:
         raise NotAllowed("only administrators can see phone numbers")
     contact = _reachable_contact(ticket)
     audit.record(actor, "contact.reveal_number", "contact", contact.id, ticket_id=ticket.id)
@@ -374,9 +375,10 @@ def reveal_number(ticket: Ticket, user: User, actor: str) -> str:
     return contact.phone
 
 
-def thread(ticket: Ticket) -> list[Message]:
-    """The messages around a ticket: the one that opened it and everything exchanged with the
-    person since it opened."""
+def thread(ticket: Ticket, viewer: Viewer) -> list[Message]:
+    """The messages around a ticket that `viewer` may see: the one that opened it and everything
+    exchanged with the person since it opened — without the sensitive ones (another ticket's
+    gender-based-violence message) for the uncleared."""
     conditions = []
     if ticket.message_id:
         conditions.append(Message.id == ticket.message_id)
@@ -384,7 +386,8 @@ def thread(ticket: Ticket) -> list[Message]:
         conditions.append((Message.contact_id == ticket.contact_id) & (Message.created_at >= ticket.created_at))
     if not conditions:
         return []
-    return list(db.session.scalars(select(Message).where(or_(*conditions)).order_by(Message.created_at, Message.id)))
+    stmt = visibility.messages(viewer, select(Message).where(or_(*conditions)))
+    return list(db.session.scalars(stmt.order_by(Message.created_at, Message.id)))
 
 
 def partners() -> list[Partner]:

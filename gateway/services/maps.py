@@ -114,9 +114,9 @@ def geometry() -> Geometry:
         return _geometry
 
 
-def department_counts(filters, sensitive_access: bool) -> dict[str, int]:
+def department_counts(filters, viewer) -> dict[str, int]:
     """{department P-code: reports} for reports matching `filters` (an exports.ReportFilters)."""
-    base = filters.apply(select(Report), sensitive_access).subquery()
+    base = filters.apply(select(Report), viewer).subquery()
     rows = db.session.execute(select(base.c.adm2_pcode, func.count()).where(base.c.adm2_pcode.is_not(None))
                               .group_by(base.c.adm2_pcode))
     return {pcode: count for pcode, count in rows}

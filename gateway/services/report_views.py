@@ -1,8 +1,8 @@
 """Reads behind the console's report pages: a paginated, filtered list, one report with its
 linked ticket and the history of its status. Nothing here changes a row.
 
-Clearance is the exports' rule (`ReportFilters.apply`): sensitive categories only for cleared
-callers; a report the caller may not see is "not found", not "forbidden".
+What the caller may see is decided by gateway/services/visibility.py (through
+`ReportFilters.apply`): a report the caller may not see is "not found", not "forbidden".
 """
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from sqlalchemy import func, or_, select
 
 from gateway.extensions import db
 from gateway.models import ApiToken, AuditEntry, Report, Ticket, User
+from gateway.services import visibility
 from gateway.services.exports import InvalidFilter, ReportFilters
 from gateway.services.places import InvalidPcode, canonical_pcode
+from gateway.services.visibility import Viewer
 
 NIAMEY = ZoneInfo("Africa/Niamey")
 PER_PAGE = 50
@@ -27,9 +29,9 @@ class ReportListFilters(ReportFilters):
 
     department: str | None = None
 
-    def apply(self, stmt, sensitive_access: bool):
+    def narrow(self, stmt):
         """Narrow a SELECT over Report, as ReportFilters does, and by department."""
-        stmt = super().apply(stmt, sensitive_access)
+        stmt = super().narrow(stmt)
         if self.department:
             try:
                 stmt = stmt.where(Report.adm2_pcode == canonical_pcode(self.department))
@@ -64,10 +66,10 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def reports_page(filters: ReportListFilters, sensitive_access: bool, number: int = 1,
+def reports_page(filters: ReportListFilters, viewer: Viewer, number: int = 1,
                  per_page: int = PER_PAGE) -> Page:
-    """Page `number` (from 1) of the reports matching `filters`, newest first."""
-    stmt = filters.apply(select(Report), sensitive_access)
+    """Page `number` (from 1) of the reports matching `filters` that `viewer` may see, newest first."""
+    stmt = filters.apply(select(Report), viewer)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     number = max(1, min(number, max(1, -(-total // per_page))))
     rows = db.session.scalars(stmt.order_by(Report.created_at.desc(), Report.id.desc())
@@ -75,15 +77,16 @@ def reports_page(filters: ReportListFilters, sensitive_access: bool, number: int
     return Page(list(rows), total, number, per_page)
 
 
-def get_report(reference: str, sensitive_access: bool) -> Report | None:
-    """The report with `reference`, or None when there is none the caller may see."""
-    stmt = ReportFilters().apply(select(Report).where(Report.reference == reference), sensitive_access)
+def get_report(reference: str, viewer: Viewer) -> Report | None:
+    """The report with `reference`, or None when there is none `viewer` may see."""
+    stmt = ReportFilters().apply(select(Report).where(Report.reference == reference), viewer)
     return db.session.scalar(stmt)
 
 
-def linked_tickets(report: Report) -> list[Ticket]:
-    """The hotline tickets opened about this report, oldest first."""
-    return list(db.session.scalars(select(Ticket).where(Ticket.report_id == report.id).order_by(Ticket.id)))
+def linked_tickets(report: Report, viewer: Viewer) -> list[Ticket]:
+    """The hotline tickets opened about this report that `viewer` may see, oldest first."""
+    stmt = visibility.tickets(viewer, select(Ticket).where(Ticket.report_id == report.id))
+    return list(db.session.scalars(stmt.order_by(Ticket.id)))
 
 
 # What each audited action does to the report's status (triage is worked out from its details).
