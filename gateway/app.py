@@ -18,7 +18,7 @@ from gateway.errors import register as register_errors
 from gateway.extensions import db, migrate
 from gateway.logs import install_redaction
 from gateway.sessions import CookielessFastSessionInterface
-from gateway.web import hooks
+from gateway.web import hooks, parsing
 from gateway.webhooks import fastpath
 
 
@@ -29,6 +29,7 @@ def create_app(config: BaseConfig | dict | None = None) -> Flask:
         app.config.update(_config(config).flask_config())
         app.session_interface = CookielessFastSessionInterface()
         register_logging(app)
+        register_parsing(app)
         register_extensions(app)
         register_i18n(app)
         register_channels(app)
@@ -62,6 +63,12 @@ def _config(config: BaseConfig | dict | None) -> BaseConfig:
 def register_logging(app: Flask) -> None:
     """Logs carry no phone numbers, message text or credentials: a filter scrubs what slips in."""
     install_redaction(app)
+
+
+def register_parsing(app: Flask) -> None:
+    """JSON bodies of bounded depth without NUL characters; `<int:…>` ids that fit a column
+    (gateway/web/parsing.py). Before any route is added: routes compile their converters then."""
+    parsing.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

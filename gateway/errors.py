@@ -6,6 +6,7 @@ import json
 import logging
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from gateway.extensions import db
@@ -70,6 +71,21 @@ def webhook_error(exc: WebhookError, info: RequestInfo) -> hooks.Answer:
     return exc.reason, exc.status, TEXT
 
 
+def data_error(exc: DataError, info: RequestInfo) -> hooks.Answer | None:
+    """A value the database refused (a NUL character, a number out of range) that no check caught
+    before: the caller's mistake, so 400 — JSON under /api, plain text on webhooks; None elsewhere
+    (the console's 400 page). Logged without the value, which may be personal data."""
+    db.session.rollback()
+    log.warning("database refused a value on %s %s: %s", info.method, info.path, type(exc.orig).__name__)
+    if info.path.startswith("/api/"):
+        body = {"error": {"code": "invalid_value", "message": "a value is not allowed here "
+                          "(a NUL character, or a number out of range)"}}
+        return json.dumps(body), 400, "application/json"
+    if info.path.startswith(WEBHOOK_PREFIXES):
+        return "a value is not allowed here", 400, TEXT
+    return None
+
+
 def unexpected_error(exc: Exception, info: RequestInfo) -> hooks.Answer | None:
     """Anything else: logged with its trace (redacted), answered 500 without one — JSON under
     /api, plain text on webhooks; None elsewhere: the console's page (`_unexpected_page`)."""
@@ -96,6 +112,7 @@ def register(app: Flask, error_page) -> None:
 
     hooks.errorhandler(app, WebhookError, webhook_error)
     hooks.errorhandler(app, DomainError, domain_error)
+    hooks.errorhandler(app, DataError, data_error, otherwise=lambda exc: _page(400))
     hooks.errorhandler(app, Exception, unexpected_error, otherwise=_unexpected_page)
 
     @app.errorhandler(APIError)
@@ -105,7 +122,7 @@ def register(app: Flask, error_page) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
         if _is_api():
-            code = (exc.name or "error").lower().replace(" ", "_")
+            code = getattr(exc, "error_code", None) or (exc.name or "error").lower().replace(" ", "_")
             return api_error_response(exc.code or 500, code, exc.description or exc.name)
         if _is_webhook():
             return exc.name, exc.code, {"Content-Type": TEXT}

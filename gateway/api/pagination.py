@@ -1,12 +1,14 @@
 """Keyset pagination and common filters for list endpoints."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import request, url_for
 
 from gateway.errors import APIError
 from gateway.extensions import db
+from gateway.models.base import MAX_INTEGER
+from gateway.timezone import parse_iso_time
 
 MAX_LIMIT = 500
 
@@ -24,14 +26,17 @@ def parse_limit(default: int = 100) -> int:
 
 
 def parse_int(name: str) -> int | None:
-    """An optional integer query parameter."""
+    """An optional integer query parameter, 0 to MAX_INTEGER (what an id column holds)."""
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise APIError(400, "invalid_parameter", f"{name} must be an integer") from None
+    if not 0 <= value <= MAX_INTEGER:
+        raise APIError(400, "invalid_parameter", f"{name} must be between 0 and {MAX_INTEGER}")
+    return value
 
 
 def where_choice(stmt, column, name: str, allowed):
@@ -50,10 +55,9 @@ def parse_since(name: str = "since") -> datetime | None:
     if not raw:
         return None
     try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return parse_iso_time(raw)
     except ValueError:
         raise APIError(400, "invalid_parameter", f"{name} must be an ISO 8601 date or time") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def page(query, id_column, serialize, endpoint: str, **filters):

@@ -37,3 +37,7 @@ class UTC(TypeDecorator):
 def created_at() -> Mapped[datetime]:
     """A `created_at` column set on insert."""
     return mapped_column(UTC(), default=utcnow, nullable=False)
+
+
+# The largest value of an `Integer` column on PostgreSQL (int4): ids, counters and durations.
+MAX_INTEGER = 2 ** 31 - 1

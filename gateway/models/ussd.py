@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, JSON, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.extensions import db
@@ -15,6 +15,8 @@ class UssdSession(db.Model):
     """One dialled session as the provider's end-of-session notification describes it."""
 
     __tablename__ = "ussd_sessions"
+    # PostgreSQL's VARCHAR(20) refuses a longer status; SQLite ignores lengths unless told.
+    __table_args__ = (CheckConstraint("length(status) <= 20", name="status_length"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
     channel: Mapped[str] = mapped_column(String(20), nullable=False)

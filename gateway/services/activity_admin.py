@@ -13,7 +13,7 @@ from gateway.models.statuses import ActivityStatus, values
 from gateway.services import audit
 from gateway.services.errors import Conflict, Invalid
 from gateway.services.places import InvalidPcode, resolve
-from gateway.timezone import NIGER
+from gateway.timezone import NIGER, parse_iso_time
 
 # The code is typed in an SMS ("REGISTER DIF01"): letters and digits only.
 _CODE = re.compile(r"^[A-Z0-9]{2,20}$")
@@ -43,10 +43,9 @@ def parse_time(field: str, raw) -> datetime | None:
     if not isinstance(raw, str):
         raise InvalidActivity(field, "must be an ISO 8601 date and time")
     try:
-        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        return parse_iso_time(raw, NIGER)
     except ValueError:
         raise InvalidActivity(field, "must be an ISO 8601 date and time, e.g. 2026-12-01T09:00") from None
-    return value if value.tzinfo else value.replace(tzinfo=NIGER)
 
 
 def _text(data: dict, field: str, max_length: int, required: bool = False) -> str:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import warnings
+from xml.etree import ElementTree
 from zipfile import BadZipFile
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
@@ -122,7 +124,11 @@ def _csv_rows(data: bytes) -> Iterator[list]:
         text = data.decode("cp1252", errors="replace")   # Excel's "CSV" on French Windows
     first = text.split("\n", 1)[0]
     delimiter = "," if "," in first else ";" if ";" in first else "\t" if "\t" in first else ","
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        # csv refuses a field over 128 KB (`field_size_limit`), and a NUL in a row: the file is bad.
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error as exc:
+        raise ImportFileError(f"not a readable CSV file ({exc})") from None
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list]:
@@ -137,8 +143,12 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
         except (BadZipFile, KeyError, ValueError, OSError) as exc:
             raise ImportFileError(f"not a readable XLSX file ({exc.__class__.__name__})") from None
         try:
-            # Read everything inside the warnings filter (a suspended generator would leak it).
-            rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+            # Streamed (read-only mode parses the sheet as it goes) and cut one row past the limit,
+            # so a sheet of a million rows is refused after reading 50,001 of them, not all. Read
+            # inside the warnings filter: a suspended generator would leak it.
+            rows = list(itertools.islice(workbook.worksheets[0].iter_rows(values_only=True), MAX_ROWS + 2))
+        except (ValueError, KeyError, OSError, ElementTree.ParseError) as exc:
+            raise ImportFileError(f"not a readable XLSX file ({exc.__class__.__name__})") from None
         finally:
             workbook.close()
     yield from rows

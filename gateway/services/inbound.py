@@ -141,6 +141,7 @@ def receive(items: list[InboundSMS]) -> list[Stored]:
     """
     numbers = []
     for sms in items:
+        _refuse_nul(sms.text, sms.sender, sms.provider_id, sms.recipient, *sms.extra.keys(), *sms.extra.values())
         try:
             numbers.append(normalize(sms.sender))
         except InvalidNumber:
@@ -221,7 +222,10 @@ def apply_statuses(updates: list[StatusUpdate]) -> list[Message]:
     """Apply delivery reports (out-of-order safe). A report saying the person opted out stops
     the contact on every channel; one saying the number does not exist marks it invalid.
     `delivery_reports.apply_status` also moves campaign deliveries along and matches by number a
-    campaign send whose provider id was never recorded. Unknown ids are ignored. Commits."""
+    campaign send whose provider id was never recorded. Unknown ids are ignored. Validates
+    every report first (InvalidInbound), so a malformed request changes nothing. Commits."""
+    for update in updates:
+        _check_status_update(update)
     messages = []
     for update in updates:
         message = apply_status(update.channel, update.provider_id, update.status, update.provider_status,
@@ -239,9 +243,32 @@ def apply_statuses(updates: list[StatusUpdate]) -> list[Message]:
     return messages
 
 
+# What a delivery report may carry, as long as the columns holding it (messages.provider_id,
+# provider_status, error_code, failure_reason): the provider's words are kept verbatim, so a
+# longer one is no word of theirs and is refused rather than cut.
+STATUS_LIMITS = {"provider_id": 100, "provider_status": 40, "error_code": 40, "failure_reason": 200}
+
+
+def _refuse_nul(*values) -> None:
+    """InvalidInbound when a field holds a NUL character: no phone sends one, PostgreSQL cannot
+    store it, and nothing of the request may be stored (issue 11, finding 10)."""
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise InvalidInbound("a field contains a NUL character")
+
+
+def _check_status_update(update: StatusUpdate) -> None:
+    _refuse_nul(update.provider_id, update.status, update.provider_status, update.error_code,
+                update.failure_reason, update.phone, *update.extra.keys(), *update.extra.values())
+    for field, limit in STATUS_LIMITS.items():
+        value = getattr(update, field)
+        if value is not None and len(value) > limit:
+            raise InvalidInbound(f"{field} longer than {limit} characters")
+
+
 def opt_out(channel: str, numbers: list[str]) -> int:
     """A provider's opt-out notification: stop these numbers (creating unknown ones, so a later
     import cannot message them). Returns how many were newly stopped. Commits."""
+    _refuse_nul(*numbers)
     stopped = 0
     for raw in numbers:
         try:

@@ -1,7 +1,7 @@
 """A campaign as staff write it: one text per language, an audience, when to send, a repeat."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import current_app
 
@@ -11,7 +11,7 @@ from gateway.models import Campaign, CampaignStatus
 from gateway.services import audit
 from gateway.services.campaigns.audience import normalize_audience
 from gateway.services.campaigns.errors import CampaignError
-from gateway.timezone import NIGER
+from gateway.timezone import NIGER, parse_iso_time
 
 REPEATS = ("daily", "weekly", "monthly")
 
@@ -27,6 +27,8 @@ def normalize_texts(texts, default_language: str | None) -> tuple[dict, str]:
                                                  f"(one of {', '.join(LANGUAGES)})")
         if not isinstance(text, str) or not text.strip():
             raise CampaignError("invalid_texts", f"the {language} text is empty")
+        if "\x00" in text:
+            raise CampaignError("invalid_texts", f"the {language} text contains a NUL character")
         if len(text) > 1600:
             raise CampaignError("invalid_texts", f"the {language} text is longer than 1600 characters")
         cleaned[language] = text.strip()
@@ -43,12 +45,9 @@ def parse_send_at(raw) -> datetime | None:
     if not isinstance(raw, str):
         raise CampaignError("invalid_send_at", "send_at must be an ISO 8601 string")
     try:
-        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        return parse_iso_time(raw, NIGER)
     except ValueError:
         raise CampaignError("invalid_send_at", "send_at must be an ISO 8601 date and time") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=NIGER)
-    return value.astimezone(timezone.utc)
 
 
 def _channel_name(requested: str | None) -> str | None:
@@ -64,7 +63,7 @@ def create(data: dict, actor: str) -> Campaign:
     if not isinstance(data, dict):
         raise CampaignError("invalid_body", "send a JSON object")
     name = data.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 120:
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 120 or "\x00" in name:
         raise CampaignError("invalid_name", "name is required (at most 120 characters)")
     texts, default_language = normalize_texts(data.get("texts"), data.get("default_language"))
     audience = normalize_audience(data.get("audience"))
