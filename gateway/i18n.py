@@ -106,3 +106,48 @@ def status_report(directory: Path = TRANSLATIONS) -> dict:
                 "draft": sorted(k for k, e in table.items() if e.draft),
             }
     return report
+
+
+def _po_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def save_entry(domain: str, language: str, key: str, text: str, draft: bool,
+               directory: Path = TRANSLATIONS) -> Path:
+    """Write one entry into `<directory>/<language>/LC_MESSAGES/<domain>.po`: its text, and the
+    `fuzzy` flag for a draft (removed once reviewed). Only that entry's lines change, so a diff of
+    the catalog shows exactly what the reviewer did; the file is created if the language has none."""
+    path = directory / language / "LC_MESSAGES" / f"{domain}.po"
+    if path.exists():
+        source = path.read_text(encoding="utf-8")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        source = ('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+                  f'"Language: {language}\\n"\n')
+    blocks = source.rstrip("\n").split("\n\n")
+    target = f"msgid {_po_quote(key)}"
+    for index, block in enumerate(blocks):
+        lines = block.split("\n")
+        if target in lines:
+            blocks[index] = _rewrite_block(lines, text, draft)
+            break
+    else:
+        blocks.append(_rewrite_block([target], text, draft))
+    path.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+    reload(directory)
+    return path
+
+
+def _rewrite_block(lines: list[str], text: str, draft: bool) -> str:
+    """An entry's lines with a new msgstr and the fuzzy flag set or cleared; comments kept."""
+    comments = [ln for ln in lines if ln.startswith("#") and not ln.startswith("#,")]
+    flags = [f.strip() for ln in lines if ln.startswith("#,") for f in ln[2:].split(",") if f.strip()]
+    flags = [f for f in flags if f != "fuzzy"]
+    if "{" in text and "python-brace-format" not in flags:
+        flags.append("python-brace-format")
+    if draft:
+        flags.insert(0, "fuzzy")
+    # Keys are one-line message ids (`ussd.main.title`).
+    msgid = next(ln for ln in lines if ln.startswith("msgid "))
+    out = comments + ([f"#, {', '.join(flags)}"] if flags else []) + [msgid, f"msgstr {_po_quote(text)}"]
+    return "\n".join(out)

@@ -52,7 +52,11 @@ def test_numbers_are_normalised(raw, expected):
     ("", "no phone number"),
     (None, "no phone number"),
     ("hello", "only digits"),
-    ("1234", "only digits"),
+    ("1234", "too short"),
+    ("12345", "too short"),                     # not "only digits": it is digits, too few of them
+    ("9012345", "too short"),
+    ("+1234", "too short"),
+    ("2279012345678901234", "too long"),
     ("+2279012345", "not a valid number"),     # 7 digits after +227
     ("+22700000000", "not a valid number"),
     ("+999123456789", "not a phone number"),
@@ -60,6 +64,15 @@ def test_numbers_are_normalised(raw, expected):
 def test_invalid_numbers_are_rejected(raw, reason):
     with pytest.raises(InvalidNumber, match=reason):
         normalize(raw)
+
+
+@pytest.mark.parametrize("raw, code", [("", "empty"), ("hello", "not_digits"), ("12345", "too_short"),
+                                       ("1" * 16, "too_long"), ("+22700000000", "invalid"),
+                                       ("+999123456789", "unparseable")])
+def test_invalid_numbers_say_why_as_a_code(raw, code):
+    with pytest.raises(InvalidNumber) as caught:
+        normalize(raw)
+    assert caught.value.code == code
 
 
 def test_each_form_is_stored_once_and_encrypted(app):

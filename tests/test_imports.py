@@ -79,7 +79,8 @@ def test_empty_cells_keep_what_we_know(api, seeded):
 
 
 @pytest.mark.parametrize("row, reason", [
-    ("12345,,,,,", "phone: a phone number has only digits"),
+    ("12345,,,,,", "phone: too short for a phone number (a Niger number has 8 digits)"),
+    ("90 12 AB 56,,,,,", "phone: a phone number has only digits"),
     (",Nobody,,,,", "phone: no phone number given"),
     ("+22700000000,,,,,", "phone: not a valid number"),
     ("+22790700010,,english,,,", "language 'english' is not one of"),
@@ -103,7 +104,8 @@ def test_bad_rows_are_rejected_with_a_reason(api, seeded, row, reason):
 
 def test_duplicate_rows_in_one_file(api, seeded):
     body = upload(api, csv_file("+22790700021,,,,,\n90700021,,,,,\n")).get_json()
-    assert body["created"] == 1 and body["rejected"] == [{"row": 3, "reason": "same phone number as row 2"}]
+    assert body["created"] == 1 and body["rejected"] == [{"row": 3, "reason": "same phone number as row 2",
+                                                          "code": "duplicate", "column": "phone", "first_row": 2}]
 
 
 def test_dry_run_saves_nothing(api, seeded):
@@ -113,7 +115,8 @@ def test_dry_run_saves_nothing(api, seeded):
     for kwargs in ({"query": "?dry_run=1"}, {"dry_run": "1"}):
         body = upload(api, data, **kwargs).get_json()
         assert body == {"created": 1, "updated": 1, "dry_run": True, "rows": 3,
-                        "rejected": [{"row": 4, "reason": body["rejected"][0]["reason"]}]}
+                        "rejected": [{"row": 4, "reason": body["rejected"][0]["reason"], "code": "phone_not_digits",
+                                      "column": "phone"}]}
     assert count_contacts() == 1
     assert contacts.find_by_phone("+22790700030").language is None
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)

@@ -205,7 +205,7 @@ def test_import_preview_then_confirm(client, login, seeded):
     preview = post(client, "/console/contacts/import", {"file": (io.BytesIO(data), "list.csv")},
                    content_type="multipart/form-data")
     html = preview.get_data(as_text=True)
-    assert preview.status_code == 200 and 'id="preview-created">1<' in html and "only digits" in html
+    assert preview.status_code == 200 and 'id="preview-created">1<' in html and "peut contenir que des chiffres" in html
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
     done = post(client, "/console/contacts/import/confirm", {"token": token}, follow_redirects=True)

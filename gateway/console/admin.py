@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,9 @@ from gateway.i18n import LANGUAGES
 from gateway.models import CannedReply, User
 from gateway.models.users import ROLES
 from gateway.services import audit
+from gateway.services.encoding import sms_info
 
+NAV.append(("console.admin_keywords", _l("Keywords and rules"), "staff"))
 NAV.append(("console.admin_users", _l("Administration"), "admin"))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
@@ -155,3 +158,17 @@ def admin_delete_canned(reply_id: int):
     db.session.commit()
     flash(_("Canned reply “%(name)s” deleted.", name=reply.name), "info")
     return redirect(url_for("console.admin_canned"))
+
+
+@bp.post("/admin/segments.json")
+@login_required("operator")
+def admin_segments_json():
+    """How a text travels as SMS (GSM-7 or UCS-2, segments), as the campaign form shows it."""
+    check_csrf()
+    info = sms_info((request.form.get("text") or "")[:2000])
+    words = ngettext("%(num)s segment", "%(num)s segments", info.segments)
+    message = _("%(encoding)s · %(length)s characters · %(segments)s", encoding=info.encoding, length=info.length,
+                segments=words)
+    if info.non_gsm:
+        message += " — " + _("not GSM-7 because of: %(chars)s", chars=" ".join(info.non_gsm[:8]))
+    return jsonify({"encoding": info.encoding, "segments": info.segments, "length": info.length, "message": message})

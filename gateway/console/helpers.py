@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import date
 
 from flask import abort, g, request, session
 from flask_babel import gettext as _
@@ -63,8 +64,49 @@ def visible_labels(labels) -> list[str]:
     return visibility.labels(viewer(), labels)
 
 
+def text_allowed(labels) -> bool:
+    """True when this user may read a text carrying `labels` (none of them hidden from them)."""
+    return can_read_text() and len(visible_labels(labels)) == len(list(labels or []))
+
+
+def can_see_numbers() -> bool:
+    """True when the role may have a phone number revealed (always audited)."""
+    return viewer().sees_numbers
+
+
+def can_see_names() -> bool:
+    """True when the role may see the names staff imported or typed."""
+    return viewer().sees_names
+
+
 @bp.app_context_processor
 def inject_helpers():
     return {"csrf_token": csrf_token, "can": can, "can_read_text": can_read_text, "message_text": message_text,
             "report_text": report_text, "ticket_summary": ticket_summary,
-            "visible_labels": visible_labels}
+            "visible_labels": visible_labels, "text_allowed": text_allowed, "can_see_numbers": can_see_numbers,
+            "can_see_names": can_see_names}
+
+
+def query_args(keys: tuple[str, ...], **changes) -> dict:
+    """The current query string's `keys` as URL arguments, with `changes` (None removes a key)."""
+    args = {k: request.args[k] for k in keys if request.args.get(k)}
+    args.update(changes)
+    return {k: v for k, v in args.items() if v not in (None, "")}
+
+
+def day_arg(name: str, errors: list) -> date | None:
+    """A `YYYY-MM-DD` query argument as a day; a wrong one is noted in `errors` and ignored."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(_("Dates are written as a day: 2026-11-26."))
+        return None
+
+
+def page_number() -> int:
+    """The `page` query argument (1 when missing or wrong)."""
+    number = request.args.get("page", type=int) or 1
+    return max(1, min(number, 100_000))

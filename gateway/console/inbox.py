@@ -7,11 +7,12 @@ from flask_babel import lazy_gettext as _l
 
 from gateway.console import bp
 from gateway.console.auth import NAV, current_user, login_required
-from gateway.console.helpers import check_csrf
+from gateway.console.helpers import check_csrf, page_number, query_args
 from gateway.extensions import db
 from gateway.models import Category, Report
 from gateway.models.tickets import TICKET_KINDS
-from gateway.services import inbox, visibility
+from gateway.services import inbox, places, ticket_views, visibility
+from gateway.services.paging import Page
 
 NAV.append(("console.inbox_page", _l("Inbox"), "operator"))
 
@@ -36,6 +37,7 @@ def explain(exc: inbox.InboxError) -> str:
                         ("give at least one of", _("Choose a category, a severity or whether it is verified.")),
                         ("unknown category", _("Choose a category from the list.")),
                         ("unknown partner", _("Choose a partner from the list.")),
+                        ("a label has", _("A label has 1 to 40 letters, digits, spaces or -.")),
                         ("canned reply",
                          _("This ready-made reply has no text in the person's language nor in French.")),
                         ("no canned reply", _("This ready-made reply no longer exists."))):
@@ -44,11 +46,17 @@ def explain(exc: inbox.InboxError) -> str:
     return _("This action is not possible on this ticket.")
 
 
-def _filters() -> inbox.TicketFilters:
+FILTER_KEYS = ("status", "kind", "priority", "mine", "region", "q")
+
+
+def _filters() -> ticket_views.InboxFilters:
     priority = request.args.get("priority")
-    filters = inbox.TicketFilters(status=request.args.get("status", "active") or None,
-                                  kind=request.args.get("kind") or None,
-                                  priority=int(priority) if priority and priority.isdigit() else None)
+    region = request.args.get("region") or None
+    filters = ticket_views.InboxFilters(
+        status=request.args.get("status", "active") or None, kind=request.args.get("kind") or None,
+        priority=int(priority) if priority and priority.isdigit() else None,
+        region=region if region in {r.pcode for r in places.regions()} else None,
+        search=(request.args.get("q") or "").strip()[:200] or None)
     if request.args.get("mine"):
         filters.assignee_id = current_user().id
     return filters
@@ -57,15 +65,81 @@ def _filters() -> inbox.TicketFilters:
 @bp.get("/inbox")
 @login_required("operator")
 def inbox_page():
-    """Open tickets, most urgent first, with who holds each one."""
+    """Open tickets, most urgent first, with what was said, where, how long ago and who holds it."""
     filters = _filters()
     try:
-        tickets = inbox.inbox(filters, g.viewer)
+        page = ticket_views.inbox_page(filters, g.viewer, page_number())
     except inbox.InboxError as exc:
         flash(explain(exc), "error")
-        tickets = []
-    return render_template("console/inbox.html", tickets=tickets, filters=filters, kinds=TICKET_KINDS,
-                           holder_name=inbox.holder_name, me=current_user())
+        page = Page([], 0, 1, 1)
+    return render_template("console/inbox.html", page=page, rows=ticket_views.inbox_rows(page.items),
+                           filters=filters, kinds=TICKET_KINDS, regions=places.regions(),
+                           holder_name=inbox.holder_name, me=current_user(), args=request.args,
+                           page_url=lambda n: url_for("console.inbox_page", **query_args(FILTER_KEYS, page=n)),
+                           back=request.full_path)
+
+
+def _bulk_one(action: str, ticket, user, label: str) -> bool:
+    """One ticket of a bulk action; False when it was skipped (held by someone else, closed)."""
+    if action == "claim":
+        if ticket.assignee_id and ticket.assignee_id != user.id:
+            return False
+        inbox.claim(ticket, user, g.actor)
+    elif action == "close":
+        if ticket.assignee_id and ticket.assignee_id != user.id:
+            return False
+        inbox.close(ticket, user, g.actor, notify=True)
+    else:
+        inbox.add_label(ticket, user, g.actor, label)
+    return True
+
+
+@bp.post("/inbox/bulk")
+@login_required("operator")
+def inbox_bulk():
+    """Claim, label or close the ticked tickets; those someone else holds are left alone."""
+    check_csrf()
+    action, label = request.form.get("action"), (request.form.get("label") or "").strip()
+    back = request.form.get("back") or ""
+    if not back.startswith("/console/") or back.startswith("//"):
+        back = url_for("console.inbox_page")
+    ids = sorted({int(i) for i in request.form.getlist("ticket") if i.isdigit()})
+    if action not in ("claim", "label", "close") or not ids:
+        flash(_("Tick at least one ticket and choose an action."), "error")
+        return redirect(back)
+    if action == "label" and not inbox.LABEL.match(" ".join(label.split()).lower()):
+        flash(_("A label has 1 to 40 letters, digits, spaces or -."), "error")
+        return redirect(back)
+    user, done, skipped = current_user(), 0, 0
+    for ticket_id in ids:
+        try:
+            ticket = inbox.get_ticket(ticket_id, g.viewer)
+            if ticket.status == "closed" and action != "label":
+                skipped += 1
+                continue
+            if _bulk_one(action, ticket, user, label):
+                done += 1
+            else:
+                skipped += 1
+        except inbox.InboxError:
+            db.session.rollback()
+            skipped += 1
+    words = {"claim": _("Claimed: %(done)s.", done=done), "label": _("Labelled: %(done)s.", done=done),
+             "close": _("Closed: %(done)s (the people are told).", done=done)}
+    flash(words[action] + (" " + _("Left alone (held by someone else or closed): %(n)s.", n=skipped)
+                           if skipped else ""), "info")
+    return redirect(back)
+
+
+@bp.get("/inbox/next")
+@login_required("operator")
+def next_ticket():
+    """The next ticket to work on (the first one in the inbox nobody else holds)."""
+    ticket = ticket_views.next_ticket(current_user(), g.viewer)
+    if ticket is None:
+        flash(_("Nothing else is waiting."), "info")
+        return redirect(url_for("console.inbox_page"))
+    return redirect(url_for("console.ticket_page", ticket_id=ticket.id))
 
 
 def _ticket_or_404(ticket_id: int):
@@ -88,7 +162,8 @@ def render_ticket(ticket, revealed_number: str | None = None):
     canned = [(c, (c.texts or {}).get(language) or (c.texts or {}).get("fra") or "") for c in inbox.canned_replies()]
     return render_template("console/ticket.html", ticket=ticket, report=report, messages=inbox.thread(ticket, g.viewer),
                            categories=categories, partners=inbox.partners(), canned=canned,
-                           language=language,
+                           language=language, timeline=ticket_views.timeline(ticket),
+                           authors=ticket_views.note_authors(ticket), partner=ticket_views.partner_of(ticket),
                            holder=inbox.holder_name(ticket), me=current_user(),
                            reference=inbox.ticket_reference(ticket), revealed_number=revealed_number)
 
@@ -138,8 +213,13 @@ def _close(t, u, form, force):
     return _("Ticket closed; the person is told.") if message else _("Ticket closed.")
 
 
+def _label(t, u, form, force):
+    inbox.add_label(t, u, g.actor, form.get("label", ""))
+    return _("Label added.")
+
+
 ACTIONS = {"claim": _claim, "release": _release, "triage": _triage, "note": _note, "reply": _reply,
-           "refer": _refer, "close": _close}
+           "refer": _refer, "close": _close, "label": _label}
 
 
 @bp.post("/inbox/<int:ticket_id>/<action>")
@@ -165,5 +245,11 @@ def ticket_action(ticket_id: int, action: str):
         db.session.rollback()
         flash(explain(exc), "error")
     if action == "close" and ticket.status == "closed":
-        return redirect(url_for("console.inbox_page"))
+        # Straight on to the next ticket waiting, as an operator works through the queue.
+        following = ticket_views.next_ticket(user, g.viewer, after=ticket)
+        if following is None:
+            flash(_("Nothing else is waiting."), "info")
+            return redirect(url_for("console.inbox_page"))
+        flash(_("Next ticket waiting: T-%(id)s.", id=following.id), "info")
+        return redirect(url_for("console.ticket_page", ticket_id=following.id))
     return redirect(url_for("console.ticket_page", ticket_id=ticket_id))

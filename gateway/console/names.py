@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_skeleton
+from babel.dates import format_timedelta as babel_timedelta
 from flask import g
 from flask_babel import (format_currency, format_date, format_decimal, format_timedelta, get_locale,
                          get_timezone)
@@ -56,6 +57,39 @@ KINDS = {
     "ticket": {"flagged_message": _lp("ticket kind", "Flagged message"),
                "urgent_report": _lp("ticket kind", "Urgent report"),
                "callback": _lp("ticket kind", "Call-back request"), "feedback": _lp("ticket kind", "Feedback")},
+    "message": {"inbound": _lp("message kind", "Received"), "reply": _lp("message kind", "Operator's reply"),
+                "ack": _lp("message kind", "Acknowledgement"), "campaign": _lp("message kind", "Campaign"),
+                "campaign_test": _lp("message kind", "Campaign test"),
+                "confirmation": _lp("message kind", "Registration confirmation"),
+                "reminder": _lp("message kind", "Reminder"), "stop_confirmation": _lp("message kind", "Stop confirmed"),
+                "ticket_closed": _lp("message kind", "Ticket closed"), "notification": _lp("message kind", "Notification")},
+}
+
+# What the audit log records, in words (unknown actions show their code).
+AUDIT_ACTIONS = {
+    "login": _lp("audit", "Signed in"), "user.create": _lp("audit", "User created"),
+    "user.update": _lp("audit", "User changed"), "report.create": _lp("audit", "Report received"),
+    "ticket.open": _lp("audit", "Ticket opened"), "ticket.update": _lp("audit", "Ticket updated"),
+    "ticket.claim": _lp("audit", "Ticket claimed"), "ticket.release": _lp("audit", "Ticket released"),
+    "ticket.triage": _lp("audit", "Ticket triaged"), "ticket.note": _lp("audit", "Note added"),
+    "ticket.reply": _lp("audit", "Reply sent"), "ticket.refer": _lp("audit", "Ticket referred"),
+    "ticket.close": _lp("audit", "Ticket closed"), "ticket.label": _lp("audit", "Label added"),
+    "contact.reveal_number": _lp("audit", "Phone number shown"),
+    "contact.search_by_number": _lp("audit", "Search by phone number"),
+    "contact.update": _lp("audit", "Contact edited"), "contact.stop": _lp("audit", "Messages stopped by staff"),
+    "contact.restart": _lp("audit", "Messages restarted by staff"), "contacts.import": _lp("audit", "Contacts imported"),
+    "activity.create": _lp("audit", "Activity created"), "activity.register": _lp("audit", "Registration"),
+    "activity.promote": _lp("audit", "Moved up from the waiting list"),
+    "campaign.create": _lp("audit", "Campaign created"), "campaign.send": _lp("audit", "Campaign sent"),
+    "campaign.schedule": _lp("audit", "Campaign scheduled"), "campaign.pause": _lp("audit", "Campaign paused"),
+    "campaign.resume": _lp("audit", "Campaign resumed"), "campaign.cancel": _lp("audit", "Campaign cancelled"),
+    "campaign.complete": _lp("audit", "Campaign completed"), "campaign.repeat": _lp("audit", "Campaign repeated"),
+    "campaign.retry_failed": _lp("audit", "Failed sends retried"), "campaign.test_send": _lp("audit", "Test SMS sent"),
+    "canned_reply.create": _lp("audit", "Canned reply created"), "canned_reply.update": _lp("audit", "Canned reply changed"),
+    "canned_reply.delete": _lp("audit", "Canned reply deleted"), "keyword.create": _lp("audit", "Keyword added"),
+    "keyword.update": _lp("audit", "Keyword changed"), "flag_rule.create": _lp("audit", "Flag rule added"),
+    "flag_rule.update": _lp("audit", "Flag rule changed"), "text.update": _lp("audit", "Menu text edited"),
+    "privacy.purge": _lp("audit", "Retention purge"),
 }
 
 # --- levels: one vocabulary for urgency (3 = high), priority (1 = high) and severity (3 = high) --
@@ -113,8 +147,13 @@ def status(code: str | None, kind: str) -> str:
     return _label(STATUSES[kind], code)
 
 
+def audit_action(code: str | None) -> str:
+    """An audited action in words."""
+    return _label(AUDIT_ACTIONS, code) if code in AUDIT_ACTIONS else (code or "")
+
+
 def kind(code: str | None, of: str) -> str:
-    """The kind of an activity or a ticket."""
+    """The kind of an activity, a ticket or a message."""
     return _label(KINDS[of], code)
 
 
@@ -256,7 +295,14 @@ def duration(seconds: float | None) -> str:
     return format_timedelta(timedelta(seconds=max(0, seconds)), granularity="second", threshold=2)
 
 
-FILTERS = {"status": status, "kind": kind, "level": level, "urgency": urgency, "severity": severity,
+def age(seconds: float | None) -> str:
+    """How long ago, short: `3 h`, `2 j` (French), `3 hr`, `2 days` (English)."""
+    if seconds is None:
+        return ""
+    return babel_timedelta(timedelta(seconds=max(0, seconds)), threshold=1, format="short", locale=get_locale())
+
+
+FILTERS = {"age": age, "audit_action": audit_action, "status": status, "kind": kind, "level": level, "urgency": urgency, "severity": severity,
            "priority": priority, "occurred": occurred, "language": language, "role": role, "group": group,
            "channel": channel, "category": category, "topic": topic, "area": area, "when": when, "day": day,
            "number": number, "money": money, "duration": duration, "audience": audience,

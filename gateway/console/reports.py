@@ -6,14 +6,13 @@ opens its list, and what is listed is what is exported.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from gateway.console import bp, names
 from gateway.console.auth import NAV, login_required
+from gateway.console.helpers import day_arg, query_args
 from gateway.models import utcnow
 from gateway.models.reports import REPORT_STATUSES
 from gateway.services import exports, lookups, maps, places, report_views
@@ -22,21 +21,10 @@ NAV.append(("console.reports", _l("Reports"), "viewer"))
 FILTER_KEYS = ("from", "to", "category", "region", "department", "status")
 
 
-def _day(name: str, errors: list) -> date | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors.append(_("Dates are written as a day: 2026-11-26."))
-        return None
-
-
 def _filters() -> tuple[report_views.ReportListFilters, list[str]]:
     """The filters from the query string, and what was wrong with it (wrong parts are ignored)."""
     errors: list[str] = []
-    since, until = report_views.day_range(_day("from", errors), _day("to", errors))
+    since, until = report_views.day_range(day_arg("from", errors), day_arg("to", errors))
     filters = report_views.ReportListFilters(
         since=since, until=until, category=request.args.get("category") or None,
         region=request.args.get("region") or None, department=request.args.get("department") or None,
@@ -57,9 +45,7 @@ def _filters() -> tuple[report_views.ReportListFilters, list[str]]:
 
 def _query(**changes) -> dict:
     """The current filters as URL arguments, with `changes` (None removes a key)."""
-    args = {k: request.args[k] for k in FILTER_KEYS if request.args.get(k)}
-    args.update(changes)
-    return {k: v for k, v in args.items() if v not in (None, "")}
+    return query_args(FILTER_KEYS, **changes)
 
 
 def _choices() -> dict:

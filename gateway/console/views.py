@@ -33,9 +33,10 @@ def index():
 
 # In menu order: each module adds its own entry to auth.NAV.
 MODULES: list[str] = ["gateway.console.helpers", "gateway.console.locale", "gateway.console.names",
-                      "gateway.console.inbox", "gateway.console.reports", "gateway.console.activities",
+                      "gateway.console.inbox", "gateway.console.messages", "gateway.console.reports", "gateway.console.activities",
                       "gateway.console.campaigns", "gateway.console.contacts", "gateway.console.simulator",
-                      "gateway.console.admin"]
+                      "gateway.console.admin", "gateway.console.admin_rules",
+                      "gateway.console.admin_texts", "gateway.console.admin_audit"]
 
 for _name in MODULES:
     importlib.import_module(_name)

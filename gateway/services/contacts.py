@@ -1,14 +1,22 @@
 """Contacts: found or created from a normalised number, never stored in the clear."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gateway import crypto
 from gateway.extensions import db
+from gateway.i18n import LANGUAGES
 from gateway.models import Contact, ContactGroup, utcnow
 from gateway.phone import normalize
+from gateway.services import audit
+from gateway.services.places import InvalidPcode, resolve
 from handlers.base import SendError
+
+MAX_NAME = 120
+GROUP = re.compile(r"^[\w][\w .\-]{0,39}$")
 
 
 def find_by_phone(raw: str) -> Contact | None:
@@ -74,3 +82,76 @@ def apply_send_error(contact: Contact, error: SendError, channel: str) -> None:
         stop(contact, via=f"provider:{channel}")
     if error.invalid_number:
         contact.invalid = True
+
+
+class InvalidContact(ValueError):
+    """A contact edit that cannot be saved; `code` names what is wrong."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def update_profile(contact: Contact, actor: str, *, name: str, language: str | None, adm1: str | None,
+                   adm2: str | None, groups: list[str]) -> list[str]:
+    """Save what staff know of a person (all fields at once); audited. Returns the fields changed."""
+    name = " ".join((name or "").split())
+    if len(name) > MAX_NAME:
+        raise InvalidContact(f"a name has at most {MAX_NAME} characters", "name_too_long")
+    if language and language not in LANGUAGES:
+        raise InvalidContact(f"language must be one of {', '.join(LANGUAGES)}", "unknown_language")
+    try:
+        region, department = resolve(adm1, level=1), resolve(adm2, level=2)
+    except InvalidPcode as exc:
+        raise InvalidContact(str(exc), "unknown_place") from None
+    if department is not None and region is not None and department.parent_pcode != region.pcode:
+        raise InvalidContact("the department is not in the region", "department_outside_region")
+    region_code = region.pcode if region else (department.parent_pcode if department else None)
+    wanted = sorted({g.strip().lower() for g in groups if g and g.strip()})
+    bad = [g for g in wanted if not GROUP.match(g)]
+    if bad:
+        raise InvalidContact(f"group {bad[0]!r}: letters, digits, spaces and - only, at most 40", "bad_group")
+    changed = []
+    if name != (crypto.decrypt(contact.name_encrypted) if contact.name_encrypted else ""):
+        contact.name_encrypted = crypto.encrypt(name) if name else None
+        changed.append("name")
+    if (language or None) != contact.language:
+        # Chosen by staff who know the person: it wins over detection, as the person's own choice does.
+        contact.language, contact.language_confirmed = language or None, bool(language)
+        changed.append("language")
+    if (region_code, department.pcode if department else None) != (contact.adm1_pcode, contact.adm2_pcode):
+        contact.adm1_pcode, contact.adm2_pcode = region_code, department.pcode if department else None
+        changed.append("place")
+    if wanted != contact.group_names:
+        set_groups(contact, wanted)
+        changed.append("groups")
+    if changed:
+        # Field names only: the audit log keeps no personal data.
+        audit.record(actor, "contact.update", "contact", contact.id, fields=changed)
+    db.session.commit()
+    return changed
+
+
+def stop_by_staff(contact: Contact, actor: str) -> bool:
+    """Stop every message to the person because they asked staff to (audited)."""
+    done = stop(contact, via="console")
+    if done:
+        audit.record(actor, "contact.stop", "contact", contact.id)
+    db.session.commit()
+    return done
+
+
+def restart_by_staff(contact: Contact, actor: str) -> bool:
+    """Send to the person again because they asked staff to (audited)."""
+    done = restart(contact)
+    if done:
+        audit.record(actor, "contact.restart", "contact", contact.id)
+    db.session.commit()
+    return done
+
+
+def reveal_number(contact: Contact, actor: str, **context) -> str:
+    """The person's number, for a caller whose role may see it; always audited."""
+    audit.record(actor, "contact.reveal_number", "contact", contact.id, **context)
+    db.session.commit()
+    return contact.phone

@@ -156,6 +156,19 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
 
 # ---------------------------------------------------------------- validating rows
 
+class RowError(ValueError):
+    """Why one row is rejected: `reason` in words (the API's), `code` and `details` for screens
+    that word it in their own language."""
+
+    def __init__(self, reason: str, code: str, **details):
+        super().__init__(reason)
+        self.code, self.details = code, details
+
+    def as_dict(self, row: int) -> dict:
+        """The rejection as the API answers it."""
+        return {"row": row, "reason": str(self), "code": self.code, **self.details}
+
+
 class _Areas:
     """Every admin area in memory (75 rows), so 10k rows need no P-code queries."""
 
@@ -168,7 +181,8 @@ class _Areas:
         if department:
             parent = self.areas[department][1]
             if region and parent != region:
-                raise ValueError(f"adm2_pcode {adm2} is not in region {adm1}")
+                raise RowError(f"adm2_pcode {adm2} is not in region {adm1}", "department_outside_region",
+                               column="adm2_pcode", value=adm2, region=adm1)
             region = region or parent
         return region, department
 
@@ -176,11 +190,13 @@ class _Areas:
         try:
             pcode = canonical_pcode(code)
         except InvalidPcode:
-            raise ValueError(f"{column} {code!r} is not a Niger P-code") from None
+            raise RowError(f"{column} {code!r} is not a Niger P-code", "pcode_invalid",
+                           column=column, value=code) from None
         if pcode not in self.areas:
-            raise ValueError(f"{column} {code!r} is unknown")
+            raise RowError(f"{column} {code!r} is unknown", "pcode_unknown", column=column, value=code)
         if self.areas[pcode][0] != level:
-            raise ValueError(f"{column} {code!r} is not a {'region' if level == 1 else 'department'}")
+            kind = "region" if level == 1 else "department"
+            raise RowError(f"{column} {code!r} is not a {kind}", f"pcode_not_{kind}", column=column, value=code)
         return pcode
 
 
@@ -188,22 +204,25 @@ def _validate(number: int, cells: dict, areas: _Areas, seen: dict[str, int]) -> 
     try:
         e164 = normalize(cells.get("phone", ""))
     except InvalidNumber as exc:
-        raise ValueError(f"phone: {exc}") from None
+        # The number itself stays out of the answer: it is personal data.
+        raise RowError(f"phone: {exc}", f"phone_{exc.code}", column="phone") from None
     if e164 in seen:
-        raise ValueError(f"same phone number as row {seen[e164]}")
+        raise RowError(f"same phone number as row {seen[e164]}", "duplicate", column="phone", first_row=seen[e164])
     name = cells.get("name") or None
     if name and len(name) > MAX_NAME:
-        raise ValueError(f"name longer than {MAX_NAME} characters")
+        raise RowError(f"name longer than {MAX_NAME} characters", "name_too_long", column="name", limit=MAX_NAME)
     language = (cells.get("language") or "").lower() or None
     if language and language not in LANGUAGES:
-        raise ValueError(f"language {cells['language']!r} is not one of {', '.join(LANGUAGES)}")
+        raise RowError(f"language {cells['language']!r} is not one of {', '.join(LANGUAGES)}", "unknown_language",
+                       column="language", value=cells["language"])
     adm1, adm2 = areas.check(cells.get("adm1_pcode", ""), cells.get("adm2_pcode", ""))
     groups = None
     if cells.get("groups"):
         groups = sorted({g.strip().lower() for g in cells["groups"].split(";") if g.strip()})
         bad = [g for g in groups if not _GROUP.match(g)]
         if bad:
-            raise ValueError(f"group {bad[0]!r}: letters, digits, spaces and - only, at most 40 characters")
+            raise RowError(f"group {bad[0]!r}: letters, digits, spaces and - only, at most 40 characters",
+                           "bad_group", column="groups", value=bad[0])
     seen[e164] = number
     return _Row(number, e164, name, language, adm1, adm2, groups)
 
@@ -218,8 +237,8 @@ def import_contacts(rows: Iterable[tuple[int, dict]], *, dry_run: bool = False,
     for number, cells in rows:
         try:
             valid.append(_validate(number, cells, areas, seen))
-        except ValueError as exc:
-            result.rejected.append({"row": number, "reason": str(exc)})
+        except RowError as exc:
+            result.rejected.append(exc.as_dict(number))
     hashes = {row.e164: crypto.lookup_hash(row.e164) for row in valid}
     existing = _all_ids()
     new = [r for r in valid if hashes[r.e164] not in existing]

@@ -6,6 +6,7 @@ are always allowed, so colleagues can add what they know to a ticket someone els
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -330,13 +331,17 @@ def refer(ticket: Ticket, user: User, actor: str, partner_id, force: bool = Fals
     return ticket
 
 
-def ticket_reference(ticket: Ticket) -> str:
-    """The reference the person knows: their report's, else the ticket number."""
-    if ticket.report_id:
+def ticket_reference(ticket: Ticket, report: Report | None = None, message: Message | None = None) -> str:
+    """The reference the person knows: their report's, else the one their message was
+    acknowledged with (`M-…`), else the ticket's number (`report`, `message`: already loaded)."""
+    if report is None and ticket.report_id:
         report = db.session.get(Report, ticket.report_id)
-        if report is not None:
-            return report.reference
-    return f"T-{ticket.id}"
+    if report is not None:
+        return report.reference
+    if message is None and ticket.message_id:
+        message = db.session.get(Message, ticket.message_id)
+    reference = (message.extra or {}).get("reference") if message is not None else None
+    return reference or f"T-{ticket.id}"
 
 
 def close(ticket: Ticket, user: User, actor: str, notify: bool = True, force: bool = False) -> Message | None:
@@ -398,3 +403,20 @@ def partners() -> list[Partner]:
 def canned_replies() -> list[CannedReply]:
     """Every canned reply, by name."""
     return list(db.session.scalars(select(CannedReply).order_by(CannedReply.name)))
+
+
+LABEL = re.compile(r"^[\w][\w \-]{0,39}$")
+
+
+def add_label(ticket: Ticket, user: User, actor: str, label: str) -> bool:
+    """Add a label to the ticket (like a note, allowed whoever holds it). False if it had it."""
+    label = " ".join((label or "").split()).lower()
+    if not LABEL.match(label):
+        raise InvalidAction("a label has 1 to 40 letters, digits, spaces or -")
+    if label in (ticket.labels or []):
+        return False
+    ticket.labels = sorted({*(ticket.labels or []), label})
+    ticket.updated_at = utcnow()
+    audit.record(actor, "ticket.label", "ticket", ticket.id, label=label)
+    db.session.commit()
+    return True

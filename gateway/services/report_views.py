@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from gateway.extensions import db
 from gateway.models import ApiToken, AuditEntry, Report, Ticket, User
 from gateway.services import visibility
 from gateway.services.exports import InvalidFilter, ReportFilters
+from gateway.services.paging import PER_PAGE, Page, paginate
 from gateway.services.places import InvalidPcode, canonical_pcode
 from gateway.services.visibility import Viewer
 
 NIAMEY = ZoneInfo("Africa/Niamey")
-PER_PAGE = 50
 
 
 @dataclass
@@ -51,30 +51,11 @@ def day_range(first: date | None, last: date | None) -> tuple[datetime | None, d
             day_start(last + timedelta(days=1)) if last else None)
 
 
-@dataclass
-class Page:
-    """One page of reports and where it sits in the whole list."""
-
-    items: list[Report]
-    total: int
-    number: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages there are (at least one)."""
-        return max(1, -(-self.total // self.per_page))
-
-
 def reports_page(filters: ReportListFilters, viewer: Viewer, number: int = 1,
                  per_page: int = PER_PAGE) -> Page:
     """Page `number` (from 1) of the reports matching `filters` that `viewer` may see, newest first."""
     stmt = filters.apply(select(Report), viewer)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    number = max(1, min(number, max(1, -(-total // per_page))))
-    rows = db.session.scalars(stmt.order_by(Report.created_at.desc(), Report.id.desc())
-                              .offset((number - 1) * per_page).limit(per_page))
-    return Page(list(rows), total, number, per_page)
+    return paginate(stmt, (Report.created_at.desc(), Report.id.desc()), number, per_page)
 
 
 def get_report(reference: str, viewer: Viewer) -> Report | None:

@@ -1,7 +1,7 @@
 """Hotline tickets: opened by urgent reports, flagged messages and call-back requests."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from gateway.extensions import db
 from gateway.models import Category, Message, Report, Ticket, TicketStatus, utcnow
@@ -45,3 +45,29 @@ def open_ticket(kind: str, *, contact_id: int | None = None, report: Report | No
     ticket.updated_at = utcnow()
     audit.record(actor, "ticket.update", "ticket", ticket.id, priority=ticket.priority)
     return ticket
+
+
+class NoTicketFromMessage(ValueError):
+    """A ticket cannot be opened from this message (sent by us, or its sender was erased)."""
+
+
+def open_for_message(message: Message, actor: str, sensitive_labels: set[str] = frozenset()) -> tuple[Ticket, bool]:
+    """The hotline ticket for an inbound message an operator picked out: the active ticket whose
+    thread already holds it, else a new `feedback` ticket. Returns (ticket, created)."""
+    if message.direction != "in" or message.contact_id is None:
+        raise NoTicketFromMessage("only a message received from a person can open a ticket")
+    existing = db.session.scalar(select(Ticket).where(
+        Ticket.status != "closed", or_(Ticket.message_id == message.id,
+                                       (Ticket.contact_id == message.contact_id) & (Ticket.created_at <= message.created_at)))
+        .order_by(Ticket.id))
+    if existing is not None:
+        return existing, False
+    reference = (message.extra or {}).get("reference") or f"M{message.id}"
+    ticket = Ticket(kind="feedback", contact_id=message.contact_id, message_id=message.id, priority=2,
+                    labels=[], language=message.language, summary=f"{reference} opened from the messages",
+                    sensitive=bool(set(message.labels or []) & set(sensitive_labels)))
+    db.session.add(ticket)
+    db.session.flush()
+    audit.record(actor, "ticket.open", "ticket", ticket.id, kind="feedback", priority=2, message_id=message.id)
+    db.session.commit()
+    return ticket, True
