@@ -69,12 +69,19 @@ def reason(rejection: dict) -> str:
         "pcode_unknown": _("No region or department has the P-code “%(value)s”.", value=value),
         "pcode_not_region": _("“%(value)s” is a department, not a region.", value=value),
         "pcode_not_department": _("“%(value)s” is a region, not a department.", value=value),
-        "department_outside_region": _("Department %(department)s is not in region %(region)s.",
-                                       department=names.area(places.canonical_pcode(value)) if value else "",
-                                       region=rejection.get("region", "")),
         "bad_group": _("Group “%(value)s”: letters, digits, spaces and - only, 40 characters at most.", value=value),
     }
+    if code == "department_outside_region":
+        return _("Department %(department)s is not in region %(region)s.", department=_area_name(value),
+                 region=rejection.get("region", ""))
     return texts.get(code) or rejection.get("reason", "")
+
+
+def _area_name(code: str) -> str:
+    try:
+        return names.area(places.canonical_pcode(code))
+    except places.InvalidPcode:
+        return code
 
 
 @bp.get("/contacts/import/template.csv")

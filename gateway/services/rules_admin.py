@@ -83,13 +83,13 @@ def save_keyword(actor: str, *, word: str, language_code: str, action: str, argu
                         word=folded, action=clash.action, language=clash.language)
     created = keyword is None
     keyword = keyword or Keyword()
-    before = {"word": keyword.word, "language": keyword.language, "action": keyword.action,
+    before = {"word": keyword.word, "language": keyword.language, "does": keyword.action,
               "argument": keyword.argument, "active": keyword.active}
     keyword.word, keyword.language, keyword.action = folded, language_code, action
     keyword.argument, keyword.active = argument, active
     db.session.add(keyword)
     db.session.flush()
-    after = {"word": folded, "language": language_code, "action": action, "argument": argument, "active": active}
+    after = {"word": folded, "language": language_code, "does": action, "argument": argument, "active": active}
     audit.record(actor, "keyword.create" if created else "keyword.update", "keyword", keyword.id,
                  **(after if created else {"before": before, "after": after}))
     db.session.commit()
