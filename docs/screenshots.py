@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "screenshots-only"
 
-# (file name, path, width) — the path may name {ticket}, {report}, {campaign}, {draft}, {activity}.
+# (file name, path, width) — the path may name {ticket}, {report}, {campaign}, {draft}, {activity}, {contact}.
 SHOTS = [
     ("01-tableau-de-bord", "/console/", 1366),
     ("02-signalements-liste", "/console/reports", 1366),
@@ -39,6 +39,15 @@ SHOTS = [
     ("11-campagne-confirmation", "/console/campaigns/{draft}/confirm", 1366),
     ("12-campagne-envoyee", "/console/campaigns/{campaign}", 1366),
     ("13-simulateur", "/console/simulator", 1366),
+    ("14-messages", "/console/messages", 1366),
+    ("15-contacts", "/console/contacts", 1366),
+    ("16-contact", "/console/contacts/{contact}", 1366),
+    ("17-import-contacts", "/console/contacts/import", 1366),
+    ("18-regles-essai", "/console/admin/flag-rules?language=hau&sample=An+yi+fada+a+kasuwa%2C+mutane+sun+ji+rauni&sample_language=hau", 1366),
+    ("19-journal-audit", "/console/admin/audit", 1366),
+    ("24-telephone-messages", "/console/messages", 390),
+    ("25-telephone-boite", "/console/inbox", 390),
+    ("26-telephone-ticket", "/console/inbox/{ticket}", 390),
     ("20-telephone-signalements", "/console/reports", 390),
     ("21-telephone-carte", "/console/reports/map", 390),
     ("22-telephone-campagne", "/console/campaigns/{campaign}", 390),
@@ -76,11 +85,21 @@ REPORT_TEXTS = {
 }
 
 
+# Made-up feedback, as people write it (Hausa, French, Zarma), and the acknowledgements.
+FEEDBACK = [("An yi fada a kasuwa, mutane sun ji rauni", "hau"),
+            ("Les éleveurs et les agriculteurs se disputent encore le point d'eau de Kablewa", "fra"),
+            ("Boro yaŋ kaŋ i na kwaara naŋ", "dje"), ("Ruwa ya yi yawa a gonakinmu", "hau"),
+            ("Merci pour la causerie de samedi, les jeunes étaient nombreux", "fra"),
+            ("Akwai jita-jita a kauyenmu game da sabbin mutane", "hau")]
+ACKS = {"hau": "Mun karbi sakonka {reference}. Na gode.", "fra": "Message reçu, référence {reference}. Merci.",
+        "dje": "Iri na ni sanno ta {reference}. Fofo."}
+
+
 def demo_data(app) -> dict:
     """Made-up contacts, reports, tickets, a registration and two campaigns; returns ids for SHOTS."""
     from sqlalchemy import select
     from gateway.extensions import db
-    from gateway.models import Activity, Campaign, CannedReply, Report, Ticket, User
+    from gateway.models import Activity, Campaign, CannedReply, Message, Report, Ticket, User
     from gateway.services import activities, campaigns, contacts, inbox
     from gateway.services.reports import ReportDraft, create_report
     rng = random.Random(2026)
@@ -125,6 +144,15 @@ def demo_data(app) -> dict:
         inbox.triage(ticket, operator, f"user:{operator.id}", severity=3, verified="1")
         inbox.add_note(ticket, operator, f"user:{operator.id}", "Appelé le chef de village, situation calme ce soir.")
         report = db.session.get(Report, ticket.report_id)
+        for n, (text, language) in enumerate(FEEDBACK):
+            person = people[n % len(people)]
+            db.session.add(Message(direction="in", channel="fake", contact_id=person.id, text=text, language=language,
+                                   status="received", kind="inbound", flagged=n % 3 == 0,
+                                   extra={"reference": f"M-DEMO{n:02d}"}))
+            db.session.add(Message(direction="out", channel="fake", contact_id=person.id, language=language,
+                                   text=ACKS[language].format(reference=f"M-DEMO{n:02d}"), status="delivered", kind="ack"))
+        contacts.set_groups(people[0], ["leaders", "women"])
+        db.session.commit()
         activity = db.session.scalar(select(Activity).where(Activity.code == "DLG01"))
         for person in people[:9]:
             activities.register(activity, person.id, "ussd")
@@ -144,7 +172,7 @@ def demo_data(app) -> dict:
                 break
             time.sleep(0.2)
         return {"ticket": ticket.id, "report": report.reference, "campaign": sent.id, "draft": draft.id,
-                "activity": activity.id}
+                "activity": activity.id, "contact": people[0].id}
 
 
 def serve(app):
