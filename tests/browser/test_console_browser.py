@@ -107,7 +107,7 @@ def test_contacts_import_preview(page, console_login, seeded):
     page.click("#upload-form button[type=submit]")
     assert page.inner_text("#preview-created") == "1"
     assert page.inner_text("#preview-rejected") == "1"
-    assert "language 'xx'" in page.inner_text("#rejected")
+    assert "La langue « xx » n’est pas l’une de" in page.inner_text("#rejected")      # in words, in French
     db.session.rollback()
     assert db.session.query(Contact).count() == 0          # the preview saved nothing
     page.click("#confirm-import")
