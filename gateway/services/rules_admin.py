@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from gateway.extensions import db
-from gateway.i18n import LANGUAGES
+from gateway.i18n import FALLBACK, LANGUAGES
 from gateway.models import Activity, Category, FlagRule, Keyword, Topic
 from gateway.services import audit, flagging, keywords, language
 from gateway.services.sms_conversation import HANDLERS
@@ -193,7 +192,7 @@ def try_message(text: str, language_code: str | None = None) -> Trial:
     if language_code is None:
         # As for a first SMS: the default language's rules, and those of the language detected.
         detected = language.detect(text)
-        chosen = {current_app.config.get("DEFAULT_LANGUAGE", "fra")} | ({detected.language} if detected.language else set())
+        chosen = {FALLBACK} | ({detected.language} if detected.language else set())
     else:
         chosen = {language_code}
     flags = flagging.evaluate(text, chosen)
