@@ -117,7 +117,7 @@ def save_entry(domain: str, language: str, key: str, text: str, draft: bool,
     """Write one entry into `<directory>/<language>/LC_MESSAGES/<domain>.po`: its text, and the
     `fuzzy` flag for a draft (removed once reviewed). Only that entry's lines change, so a diff of
     the catalog shows exactly what the reviewer did; the file is created if the language has none."""
-    path = directory / language / "LC_MESSAGES" / f"{domain}.po"
+    path = directory / language / f"LC_MESSAGES/{domain}.po"
     if path.exists():
         source = path.read_text(encoding="utf-8")
     else:
