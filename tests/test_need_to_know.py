@@ -81,6 +81,8 @@ def data(app, seeded, clock):
             "activity_id": [db.session.scalar(select(Activity.id))],
             "campaign_id": [campaign.id],
             "filename": ["console.js"],
+            "contact_id": [person.id],
+            "token": ["no-such-preview"],
         },
         "sensitive_tickets": [gbv_ticket.id, tickets[gbv_report.id]],
         "callback": callback.id, "gbv_message": gbv_message.id,
@@ -90,7 +92,9 @@ def data(app, seeded, clock):
 # Query strings tried besides each route's bare URL.
 EXTRA = ["/api/v1/exports/reports.csv?text=1", "/api/v1/messages?direction=in", "/api/v1/tickets?status=active",
          "/api/v1/reports?category=gbv", "/api/v1/reports/summary?category=gbv", "/console/inbox?status=",
-         "/console/reports?category=gbv", "/console/reports/charts?category=gbv", "/console/simulator/inbox?phoneNumber="
+         "/console/reports?category=gbv", "/console/reports/charts?category=gbv", "/console/messages?q=SECRET",
+         "/console/messages?q=marche", "/console/messages?flagged=1", "/console/inbox?q=SECRET",
+         "/console/admin/audit?object_type=ticket", "/console/simulator/inbox?phoneNumber="
          + NUMBER]
 # Routes no signed-in caller reads data from (the webhooks are POST only).
 SKIP = {"/console/login", "/static/<path:filename>"}

@@ -12,7 +12,7 @@ from gateway.console.helpers import check_csrf
 from gateway.extensions import db
 from gateway.i18n import LANGUAGES
 from gateway.models import FlagRule, Keyword
-from gateway.services import lookups, rules_admin
+from gateway.services import lookups, rules_admin, visibility
 from gateway.services.rules_admin import RuleError
 
 # Keywords and flag rules are the programme's words: staff keep them (issue 13).
@@ -104,7 +104,12 @@ def admin_rules(error: str | None = None, form: dict | None = None, status: int 
     """Flag rules per language, the form to add one, and the message tester."""
     language = _language_arg()
     categories = sorted(lookups.categories().values(), key=lambda c: c.position)
-    return render_template("console/admin_rules.html", rules=rules_admin.flag_rules(language), language=language,
+    rules = rules_admin.flag_rules(language)
+    if not g.viewer.cleared:
+        # Rules of sensitive categories are for designated staff only, like what they flag.
+        categories = [c for c in categories if not c.sensitive]
+        rules = [r for r in rules if _may_edit(r)]
+    return render_template("console/admin_rules.html", rules=rules, language=language,
                            languages=LANGUAGES, categories=categories, error=error, form=form or {},
                            admin_tab="rules", trial=_trial(), action_names=ACTION_NAMES), status
 
@@ -126,8 +131,10 @@ def admin_save_rule(rule_id: int | None = None):
     """Add or change a flag rule (it applies to the next SMS)."""
     check_csrf()
     rule = db.session.get(FlagRule, rule_id) if rule_id else None
-    if rule_id and rule is None:
+    if rule_id and (rule is None or not _may_edit(rule)):
         abort(404)
+    if not g.viewer.cleared and request.form.get("category") in visibility.sensitive_categories():
+        return admin_rules(error=_("Choose a category from the list."), form=request.form, status=400)
     try:
         saved = _rule_from_form(rule)
     except RuleError as exc:
@@ -135,6 +142,13 @@ def admin_save_rule(rule_id: int | None = None):
         return admin_rules(error=explain(exc), form=request.form, status=400)
     flash(_("Rule “%(name)s” saved.", name=saved.name), "info")
     return redirect(url_for("console.admin_rules", language=saved.language or None))
+
+
+def _may_edit(rule: FlagRule) -> bool:
+    """Rules of sensitive categories (and their labels) only for cleared staff."""
+    if g.viewer.cleared:
+        return True
+    return rule.category_code not in visibility.sensitive_categories() and rule.label not in visibility.sensitive_labels()
 
 
 # ---------------------------------------------------------------- the tester
