@@ -137,6 +137,19 @@ def test_bad_flag_rules_are_refused_in_words(client, login, seeded, form, messag
     assert response.status_code == 400 and message in response.get_data(as_text=True)
 
 
+def test_rules_of_sensitive_categories_are_for_cleared_staff(client, login, seeded):
+    login("staff")
+    html = client.get("/console/admin/flag-rules", query_string={"sample": "Il y a eu un viol au village",
+                                                                 "sample_language": "fra"}).get_data(as_text=True)
+    assert "fra:gbv" not in html and "Violence basée sur le genre" not in html
+    assert "Signalé à la ligne d’écoute" in html               # the verdict, not the rule
+    gbv = db.session.scalar(select(FlagRule).where(FlagRule.category_code == "gbv"))
+    assert post(client, f"/console/admin/flag-rules/{gbv.id}", {"name": "x"}).status_code == 404
+    client.post("/console/logout", data={"csrf_token": csrf(client)})
+    login("staff", email="cleared@example.org", sensitive=True)
+    assert gbv.name in client.get("/console/admin/flag-rules").get_data(as_text=True)
+
+
 def test_viewers_and_operators_do_not_edit_rules(client, login, seeded):
     login("operator")
     assert client.get("/console/admin/keywords").status_code == 403

@@ -159,4 +159,14 @@ def _trial():
     if not sample:
         return None
     language = request.args.get("sample_language") or None
-    return rules_admin.try_message(sample, language if language in LANGUAGES else None)
+    trial = rules_admin.try_message(sample, language if language in LANGUAGES else None)
+    if not g.viewer.cleared:
+        # What a sensitive rule matched is for designated staff only: the verdict stays, its rule goes.
+        hidden = {name for name, rule in trial.rules.items() if not _may_edit(rule)}
+        trial.flags.rules = [name for name in trial.flags.rules if name not in hidden]
+        for name in hidden:
+            trial.rules.pop(name, None)
+            trial.matched_terms.pop(name, None)
+        if trial.flags.category_code in visibility.sensitive_categories():
+            trial.flags.category_code = None
+    return trial
