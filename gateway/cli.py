@@ -18,6 +18,7 @@ from gateway.extensions import db
 from gateway.models import User
 from gateway.queue import make_worker, start_embedded_worker
 from gateway.services.reference_data import load_all
+from gateway.services.rules_seed import refresh_flag_rules
 from workers.periodic import ensure_scheduled
 
 users_cli = AppGroup("users", help="Staff console users.")
@@ -31,11 +32,20 @@ COMMAND_MODULES: list[str] = ["gateway.cli_privacy", "gateway.cli_language", "ga
 @click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False),
               default=str(REFERENCE_DATA), show_default=True, help="folder holding niger/hnrp_2026_adm2.csv")
 @click.option("--demo/--no-demo", default=True, help="also create demo activities")
+@click.option("--refresh-rules", is_flag=True,
+              help="also add this release's new terms to the shipped flag rules (admins' edits kept)")
 @with_appcontext
-def seed_command(data_dir: str, demo: bool) -> None:
+def seed_command(data_dir: str, demo: bool, refresh_rules: bool) -> None:
     """Load reference data: regions, departments, categories, topics (and demo activities)."""
     counts = load_all(Path(data_dir), demo=demo)
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    if refresh_rules:
+        changed = refresh_flag_rules()
+        db.session.commit()
+        click.echo(f"flag rules refreshed: {len(changed)} rules, "
+                   f"{sum(len(terms) for terms in changed.values())} terms added")
+        for name, terms in sorted(changed.items()):
+            click.echo(f"  {name}: +{len(terms)}")
 
 
 @users_cli.command("create")

@@ -199,3 +199,32 @@ def test_seed_is_idempotent_and_keeps_admin_edits(rules):
     assert load_flag_rules() == 0 and load_keywords() == 0
     assert db.session.query(FlagRule).filter_by(name="hau:attack").one().terms == ["hari"]
     assert db.session.query(Keyword).filter_by(word="arret").one().action == "stop"
+
+
+def test_seed_refresh_rules_brings_an_installed_database_up_to_date_and_keeps_admin_edits(rules, runner):
+    """An installation seeded by an earlier release holds fewer terms: `seed --refresh-rules`
+    adds this release's terms, keeps what admins added and leaves a rule they switched off off."""
+    from gateway.models import AuditEntry
+    from gateway.services.rules_seed import FLAG_RULES
+    shipped = {f"{lang or 'all'}:{label}": terms for lang, label, _c, _p, terms in FLAG_RULES}
+    attack = db.session.query(FlagRule).filter_by(name="hau:attack").one()
+    attack.terms = [shipped["hau:attack"][0], "sabon kalma"]       # older release + an admin's term
+    killing = db.session.query(FlagRule).filter_by(name="fra:killing").one()
+    killing.terms, killing.active, killing.priority = ["tue"], False, 3
+    db.session.commit()
+    assert "killing" not in evaluate("ils ont massacre les bergers", {"fra"}).labels
+
+    result = runner.invoke(args=["seed", "--no-demo", "--refresh-rules"])
+    assert result.exit_code == 0, result.output
+    assert "flag rules refreshed: 2 rules" in result.output
+    db.session.expire_all()
+    attack = db.session.query(FlagRule).filter_by(name="hau:attack").one()
+    assert attack.terms[:2] == [shipped["hau:attack"][0], "sabon kalma"]
+    assert set(attack.terms) == set(shipped["hau:attack"]) | {"sabon kalma"}
+    killing = db.session.query(FlagRule).filter_by(name="fra:killing").one()
+    assert set(killing.terms) == set(shipped["fra:killing"])
+    assert killing.active is False and killing.priority == 3           # the admin's choices stay
+    assert db.session.query(AuditEntry).filter_by(action="flag_rule.refresh").count() == 2
+
+    again = runner.invoke(args=["seed", "--no-demo", "--refresh-rules"])
+    assert "flag rules refreshed: 0 rules, 0 terms added" in again.output

@@ -1,7 +1,10 @@
 """Default SMS keywords and flagging rules, loaded by `flask --app wsgi seed` (idempotent).
 
 These are data: admins edit the `keywords` and `flag_rules` tables afterwards, and the loaders
-never overwrite a row that exists (only missing words / rule names are added).
+never overwrite a row that exists (only missing words / rule names are added). When a release
+improves the shipped rules, `flask --app wsgi seed --refresh-rules` brings an installed database
+up to date without undoing admins' work: each shipped rule gains the shipped terms it lacks;
+terms admins added, a rule they switched off, its priority and category stay as they are.
 
 REVIEW STATUS. French words are reviewed; English ones are shared by everyone ("mul"). Every
 other word and term is a DRAFT until a native speaker confirms it (DRAFT below) — none was
@@ -20,6 +23,7 @@ from sqlalchemy import select
 
 from gateway.extensions import db
 from gateway.models import Category, FlagRule, Keyword
+from gateway.services import audit
 from gateway.services.keywords import fold
 
 DRAFT = {"hau", "dje", "fuv", "knc", "taq", "arb"}   # languages whose words await review
@@ -247,3 +251,24 @@ def load_flag_rules() -> int:
         existing.add(name)
         added += 1
     return added
+
+
+def refresh_flag_rules() -> dict[str, list[str]]:
+    """Add to each shipped flag rule that exists the shipped terms it lacks (by rule name).
+
+    Admins' edits are kept: their own terms, `active`, priority and category are not touched,
+    and a term is only ever added. Each changed rule is recorded in the audit log. Returns
+    {rule name: terms added} for the rules that changed; the caller commits.
+    """
+    rules = {rule.name: rule for rule in db.session.scalars(select(FlagRule))}
+    changed: dict[str, list[str]] = {}
+    for language, label, _category, _priority, terms in FLAG_RULES:
+        rule = rules.get(f"{language or 'all'}:{label}")
+        if rule is None:
+            continue
+        missing = [term for term in terms if term not in rule.terms]
+        if missing:
+            rule.terms = [*rule.terms, *missing]      # a new list: the JSON column sees the change
+            changed[rule.name] = missing
+            audit.record("seed", "flag_rule.refresh", "flag_rule", rule.id, added=len(missing))
+    return changed
