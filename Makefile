@@ -30,7 +30,7 @@ install-test: $(BIN)/.installed-test
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k "_lp:1c,2" --no-location --sort-output --project Murya \
 		-o $(CONSOLE_CATALOGS)/console.pot .
-	$(BIN)/pybabel update -i $(CONSOLE_CATALOGS)/console.pot -d $(CONSOLE_CATALOGS) -D console --ignore-pot-creation-date --width=100
+	$(BIN)/pybabel update -i $(CONSOLE_CATALOGS)/console.pot -d $(CONSOLE_CATALOGS) -D console --ignore-pot-creation-date --width=100 --no-fuzzy-matching
 	$(BIN)/pybabel compile -d $(CONSOLE_CATALOGS) -D console --statistics
 
 ## run: SQLite + in-process queue and worker + fake SMS channel, on 127.0.0.1:$${PORT:-5000}

@@ -168,6 +168,27 @@ def test_bulk_claim_label_and_close(app, client, login, seeded, drain):
     assert "Cochez au moins un ticket" in refused.get_data(as_text=True)
 
 
+def test_bulk_close_can_close_quietly(app, client, login, seeded, drain):
+    """Unticking "tell each person" closes a batch (duplicates, tests) without an SMS."""
+    quiet = flagged_ticket(number="+22790555014", text="Wani abu")
+    told = flagged_ticket(number="+22790555015", text="Ruwa ya yi yawa")
+    login("operator")
+    drain()
+    fake = app.extensions["channels"]["fake"]
+    before = {n: len(fake.outbox(n)) for n in ("+22790555014", "+22790555015")}
+    # The form sends the ticked checkbox first and the hidden "0" after it; unticked, only "0".
+    page = post(client, "/console/inbox/bulk", {"action": "close", "notify": "0", "ticket": [str(quiet.id)]},
+                follow_redirects=True)
+    assert "Clos : 1 (aucun SMS envoyé)." in page.get_data(as_text=True)
+    post(client, "/console/inbox/bulk", {"action": "close", "notify": ["1", "0"], "ticket": [str(told.id)]})
+    drain()
+    assert db.session.get(Ticket, quiet.id).status == db.session.get(Ticket, told.id).status == "closed"
+    assert len(fake.outbox("+22790555014")) == before["+22790555014"]
+    assert len(fake.outbox("+22790555015")) == before["+22790555015"] + 1
+    html = client.get("/console/inbox").get_data(as_text=True)
+    assert 'id="bulk-notify" checked' in html and "Prévenir chaque personne" in html
+
+
 def test_closing_leads_to_the_next_ticket(client, login, seeded):
     first = flagged_ticket(priority=1)
     second = flagged_ticket(number="+22790555013", text="Ruwa ya yi yawa", priority=2)

@@ -79,7 +79,7 @@ def inbox_page():
                            back=request.full_path)
 
 
-def _bulk_one(action: str, ticket, user, label: str) -> bool:
+def _bulk_one(action: str, ticket, user, label: str, notify: bool) -> bool:
     """One ticket of a bulk action; False when it was skipped (held by someone else, closed)."""
     if action == "claim":
         if ticket.assignee_id and ticket.assignee_id != user.id:
@@ -88,7 +88,7 @@ def _bulk_one(action: str, ticket, user, label: str) -> bool:
     elif action == "close":
         if ticket.assignee_id and ticket.assignee_id != user.id:
             return False
-        inbox.close(ticket, user, g.actor, notify=True)
+        inbox.close(ticket, user, g.actor, notify=notify)
     else:
         inbox.add_label(ticket, user, g.actor, label)
     return True
@@ -97,9 +97,13 @@ def _bulk_one(action: str, ticket, user, label: str) -> bool:
 @bp.post("/inbox/bulk")
 @login_required("operator")
 def inbox_bulk():
-    """Claim, label or close the ticked tickets; those someone else holds are left alone."""
+    """Claim, label or close the ticked tickets; those someone else holds are left alone.
+
+    Closing tells each person by SMS unless the operator unticks it (the ticket page's choice):
+    a batch of duplicates or tests should close quietly."""
     check_csrf()
     action, label = request.form.get("action"), (request.form.get("label") or "").strip()
+    notify = request.form.get("notify", "1") == "1"
     back = request.form.get("back") or ""
     if not back.startswith("/console/") or back.startswith("//"):
         back = url_for("console.inbox_page")
@@ -117,7 +121,7 @@ def inbox_bulk():
             if ticket.status == "closed" and action != "label":
                 skipped += 1
                 continue
-            if _bulk_one(action, ticket, user, label):
+            if _bulk_one(action, ticket, user, label, notify):
                 done += 1
             else:
                 skipped += 1
@@ -125,7 +129,8 @@ def inbox_bulk():
             db.session.rollback()
             skipped += 1
     words = {"claim": _("Claimed: %(done)s.", done=done), "label": _("Labelled: %(done)s.", done=done),
-             "close": _("Closed: %(done)s (the people are told).", done=done)}
+             "close": _("Closed: %(done)s (the people are told).", done=done) if notify
+             else _("Closed: %(done)s (no SMS sent).", done=done)}
     flash(words[action] + (" " + _("Left alone (held by someone else or closed): %(n)s.", n=skipped)
                            if skipped else ""), "info")
     return redirect(back)
