@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from gateway.api.auth import create_token
-from gateway.config import REFERENCE_DATA
+from gateway.config import REFERENCE_DATA, ConfigError, check_bind
 from gateway.extensions import db
 from gateway.models import User
 from gateway.queue import make_worker, start_embedded_worker
@@ -100,6 +100,11 @@ def serve_command(host: str, port: int | None) -> None:
     """Development server with everything in one process (what `make run` starts)."""
     app = current_app._get_current_object()
     port = port or app.config["PORT"]
+    try:
+        check_bind(app.config, [host])
+    except ConfigError as exc:
+        # One clear line, before anything is migrated or started.
+        raise SystemExit(f"murya: configuration error: {exc}") from None
     upgrade()
     load_all(REFERENCE_DATA, demo=True)
     password = app.config["MURYA_ADMIN_PASSWORD"] or "murya-admin"

@@ -9,8 +9,10 @@ what it defaults to. Adding a setting: one line in `BaseConfig` and one row in R
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError, \
@@ -158,10 +160,42 @@ class BaseConfig(BaseSettings):
                 "TESTING": self.GATEWAY_ENV == "test"}
 
 
+DEVELOPMENT_KEYS = {"SECRET_KEY": "development-only-secret-key", "DATA_KEY": "development-only-data-key"}
+TEST_KEYS = {"SECRET_KEY": "test-secret-key", "DATA_KEY": "test-data-key"}
+
+
 class DevelopmentConfig(BaseConfig):
     """`make run`: SQLite, in-process queue, fake channel, fixed development secrets."""
 
-    defaults = {"SECRET_KEY": "development-only-secret-key", "DATA_KEY": "development-only-data-key"}
+    defaults = dict(DEVELOPMENT_KEYS)
+
+
+def public_keys(settings: Mapping[str, Any]) -> list[str]:
+    """The names of the keys of `settings` that are the public ones of development or tests
+    (written in this file: whoever can reach such an app can forge its sessions and decrypt)."""
+    return [name for name in ("SECRET_KEY", "DATA_KEY")
+            if settings.get(name) in (DEVELOPMENT_KEYS[name], TEST_KEYS[name])]
+
+
+def is_loopback(host: str) -> bool:
+    """True when `host` (a bind address, or `unix:…`) is reachable from this machine only."""
+    host = host.strip().strip("[]")
+    if host.startswith("unix:") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False    # a host name, 0.0.0.0, ::: may face the network
+
+
+def check_bind(settings: Mapping[str, Any], hosts: Iterable[str]) -> None:
+    """Refuse (ConfigError) to serve with the public development/test keys on any address
+    but the loopback interface: issue 11, finding 4."""
+    keys = public_keys(settings)
+    exposed = [host for host in hosts if not is_loopback(host)]
+    if keys and exposed:
+        raise ConfigError(f"refusing to serve on {', '.join(exposed)} with the public development "
+                          f"{' and '.join(keys)}: set GATEWAY_ENV=production and real keys, or bind 127.0.0.1")
 
 
 class TestConfig(BaseConfig):
@@ -169,7 +203,7 @@ class TestConfig(BaseConfig):
 
     __test__ = False   # not a test class, although pytest would collect it by its name
 
-    imposed = {"SECRET_KEY": "test-secret-key", "DATA_KEY": "test-data-key", "SMS_PROVIDER": "fake",
+    imposed = {**TEST_KEYS, "SMS_PROVIDER": "fake",
                "EMBEDDED_WORKER": False}   # tests drain the queue themselves
 
     @classmethod
@@ -192,6 +226,8 @@ class ProductionConfig(BaseConfig):
         for name in self.required:
             if not getattr(self, name):
                 raise ConfigError(f"{name} is required in production")
+        for name in public_keys(self.model_dump()):
+            raise ConfigError(f"{name} is the public development key: production needs its own")
         return self
 
 

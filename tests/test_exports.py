@@ -126,3 +126,26 @@ def test_audit_api_is_for_admins(api, reports):
     assert {"id", "at", "action", "object_type", "details"} <= set(body["items"][0])
     assert len(api.get("/api/v1/audit?actor=user:2", role="admin").get_json()["items"]) == 1
     assert api.get("/api/v1/audit?since=bad", role="admin").status_code == 400
+
+
+@pytest.mark.parametrize("value, written", [
+    ("=HYPERLINK(\"http://evil.example\")", "'=HYPERLINK(\"http://evil.example\")"),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1+1", "'\t=1+1"), ("\r=1+1", "'\r=1+1"),
+    ("+227 90 00 00 01", "+227 90 00 00 01"), ("-12", "-12"), ("Fight near well", "Fight near well"),
+    ("a=b", "a=b"), ("", ""), (3, 3), (None, None),
+])
+def test_spreadsheet_cells_never_start_a_formula(value, written):
+    assert exports.spreadsheet_cell(value) == written
+
+
+def test_free_text_starting_a_formula_is_exported_as_text(api, login, client, reports):
+    ReportFactory(reference="R-DDDDDD", text="=HYPERLINK(\"http://evil.example\",\"clic\")",
+                  created_at=datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc))
+    rows = rows_of(api.get("/api/v1/exports/reports.csv?text=1", role="staff"))
+    assert rows[-1][15] == "R-DDDDDD" and rows[-1][-1] == "'=HYPERLINK(\"http://evil.example\",\"clic\")"
+    login("staff")
+    console = rows_of(client.get("/console/reports/export.csv"))
+    # Every cell of every export goes through the same helper: none starts a formula.
+    assert not any(cell.startswith(exports.FORMULA_STARTS) and not cell[1:].strip().isdigit()
+                   for row in rows + console for cell in row)

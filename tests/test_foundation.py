@@ -163,12 +163,26 @@ def test_users_create_and_console_login(runner, client):
     assert client.get("/console/").status_code == 200
 
 
-def test_login_never_redirects_off_site(client, login):
+@pytest.mark.parametrize("query", [
+    "next=//evil.example/x", "next=/%09/evil.example", "next=/%5Cevil.example", "next=%5C%5Cevil.example",
+    "next=/%5C/evil.example", "next=https://evil.example/", "next=javascript:alert(1)", "next=%2F%2Fevil.example",
+    "next=/%250A/evil.example", "next=%252F%252Fevil.example", "next=/%0D%0A/evil.example", "next=evil.example",
+    "next=/console/%09", "next=///evil.example", "next=/%E3%80%80/evil.example",
+])
+def test_login_never_redirects_off_site(client, login, query):
     login("viewer")
     from tests.conftest import csrf
-    response = client.post("/console/login?next=//evil.example/x",
+    response = client.post(f"/console/login?{query}",
                            data={"email": "viewer@example.org", "password": "correct horse", "csrf_token": csrf(client)})
     assert response.headers["Location"] == "/console/"
+
+
+def test_login_returns_to_the_local_page_asked(client, login):
+    login("viewer")
+    from tests.conftest import csrf
+    response = client.post("/console/login?next=/console/reports%3Fstatus%3Dnew",
+                           data={"email": "viewer@example.org", "password": "correct horse", "csrf_token": csrf(client)})
+    assert response.headers["Location"] == "/console/reports?status=new"
 
 
 def test_audit_log_is_append_only(app):

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from gateway.console import bp
-from gateway.console.helpers import check_csrf
+from gateway.console.helpers import check_csrf, local_path
 from gateway.console.locale import keep_language
 from gateway.extensions import db
 from gateway.models import User
@@ -84,11 +84,8 @@ def login():
             session["user_id"] = user.id
             audit.record(f"user:{user.id}", "login", "user", user.id)
             db.session.commit()
-            target = request.args.get("next") or ""
             # Only local paths: never bounce a fresh session to another site.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("console.index")
-            return redirect(target)
+            return redirect(local_path(request.args.get("next")) or url_for("console.index"))
         flash(_("Wrong e-mail or password."), "error")
     return render_template("console/login.html")
 

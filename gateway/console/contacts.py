@@ -8,8 +8,6 @@ be downloaded from it.
 """
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -23,7 +21,7 @@ from gateway.console.helpers import (can_see_names, can_see_numbers, check_csrf,
 from gateway.extensions import db
 from gateway.i18n import LANGUAGES
 from gateway.phone import InvalidNumber
-from gateway.services import audit, contact_views, contacts as contacts_service, places, visibility
+from gateway.services import audit, contact_views, contacts as contacts_service, exports, places, visibility
 from gateway.services.imports import COLUMNS, MAX_ROWS, ImportFileError, import_file, read_table
 
 NAV.append(("console.contacts", _l("Contacts"), "operator"))
@@ -92,14 +90,10 @@ def contacts_import_template():
 
 
 def _csv_response(rows: list[list], filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        # A cell a spreadsheet would run as a formula is written as text.
-        writer.writerow([("'" + c) if isinstance(c, str) and c[:1] in ("=", "+", "-", "@", "\t", "\r")
-                         and not c[1:].replace(" ", "").isdigit() else c for c in row])
+    # Cells a spreadsheet would run as a formula are written as text (exports.spreadsheet_cell).
+    body = exports.csv_text(rows)
     # A BOM so that Excel (French Windows) reads the accents as UTF-8.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+    return Response("\ufeff" + body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

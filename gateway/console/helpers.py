@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import date
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, g, request, session
 from flask_babel import gettext as _
@@ -27,6 +28,22 @@ def check_csrf() -> None:
     sent = request.form.get("csrf_token", "")
     if not sent or "csrf" not in session or not hmac.compare_digest(sent, session["csrf"]):
         abort(403, _("The form has expired: reload the page and try again."))
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` when it is a path on this site (`/console/x?y`), else None: never `//host`,
+    `/\\host`, a scheme, or a whitespace/control character a browser would drop to make one
+    (`/%09/evil.example` arrives as `/\t/evil.example`), checked again after one more decoding."""
+    if not target:
+        return None
+    for candidate in (target, unquote(target)):
+        if (not candidate.startswith("/") or candidate[1:2] in ("/", "\\") or "\\" in candidate
+                or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in candidate)):
+            return None
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return None
+    return target
 
 
 def viewer() -> Viewer:

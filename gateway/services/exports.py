@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from sqlalchemy import func, select
 
@@ -124,12 +125,37 @@ def report_rows(filters: ReportFilters, viewer: Viewer, include_text: bool = Fal
         yield [c[2](report, names, categories) for c in columns]
 
 
+# A cell a spreadsheet reads as a formula (OWASP "CSV injection"): =, +, -, @, and tab or
+# carriage return, which some spreadsheets skip before looking for one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain signed number (a phone number such as +227 90 00 00 01) runs nothing and stays as is.
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9 ]*")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """`value` as a CSV/XLSX cell no spreadsheet runs: text starting like a formula gets a
+    leading `'` (the OWASP way), so it shows as typed. Every export writes its cells through it."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_row(row: Iterable[object]) -> list[object]:
+    """A row of cells, each through spreadsheet_cell."""
+    return [spreadsheet_cell(value) for value in row]
+
+
+def csv_text(rows: Iterable[list]) -> str:
+    """Rows as one CSV text, cells neutralised (small exports: templates, rejected rows)."""
+    return "".join(csv_chunks(iter(rows)))
+
+
 def csv_chunks(rows: Iterator[list], rows_per_chunk: int = 500) -> Iterator[str]:
-    """Render rows as CSV text in chunks, for a streamed response."""
+    """Render rows as CSV text in chunks, for a streamed response (cells through spreadsheet_cell)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for count, row in enumerate(rows, start=1):
-        writer.writerow(row)
+        writer.writerow(spreadsheet_row(row))
         if count % rows_per_chunk == 0:
             yield buffer.getvalue()
             buffer.seek(0)
