@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from pathlib import Path
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, ClassVar, Literal
@@ -78,6 +79,8 @@ class BaseConfig(BaseSettings):
     FAKE_FAIL_NUMBERS: StrList = Field([], description="numbers the fake channel refuses as invalid")
     SEND_TIMEOUT: PositiveFloat | None = Field(None, description="seconds a provider request may take")
     USSD_SHORT_CODE: str = Field("*384*1010#", description="the USSD code the simulator dials")
+    SIMULATOR_NUMBERS: StrList = Field([], description="reserved test numbers (E.164) the simulator dials as "
+                                                       "in production (unset: no simulator there)")
     # Sending and campaigns
     SEND_BATCH_SIZE: PositiveInt = Field(100, description="recipients per provider request")
     SEND_RATE_PER_SECOND: NonNegativeFloat = Field(0, description="default send rate (0: unthrottled)")
@@ -149,7 +152,15 @@ class BaseConfig(BaseSettings):
             pairs[name] = number
         return pairs
 
-    @field_validator("CAMPAIGN_RETRY_INTERVALS", "FAKE_FAIL_NUMBERS", mode="before")
+    @field_validator("SIMULATOR_NUMBERS", mode="after")
+    @classmethod
+    def _e164_numbers(cls, value: list[str]) -> list[str]:
+        for number in value:
+            if not re.fullmatch(r"\+[1-9][0-9]{7,14}", number):
+                raise ValueError("must be numbers in E.164 form (+227…) separated by commas")
+        return value
+
+    @field_validator("CAMPAIGN_RETRY_INTERVALS", "FAKE_FAIL_NUMBERS", "SIMULATOR_NUMBERS", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value

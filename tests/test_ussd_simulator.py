@@ -89,3 +89,67 @@ def test_simulator_rejects_a_bad_number(client, login, number):
                                                           "phoneNumber": number, "text": ""})
     assert response.status_code == 400
     assert client.get(f"/console/simulator/inbox?phoneNumber={number}").status_code == 400
+
+
+# --- production: reserved test numbers only (issue 11, finding 2) ---------------------------
+
+TEST_NUMBER = "+22790000999"
+
+
+def _production_staff_client(make_app, **settings):
+    from gateway.models import User
+    from tests.conftest import _empty_tables, csrf as login_csrf
+    from tests.fakes.fixtures import AT_SETTINGS
+    app = make_app(**AT_SETTINGS, GATEWAY_ENV="production", SMS_PROVIDER="africastalking", **settings)
+    with app.app_context():
+        _empty_tables()
+        user = User(email="staff@example.org", role="staff")
+        user.set_password("pw")
+        db.session.add(user)
+        db.session.commit()
+    client = app.test_client()
+    client.post("/console/login", data={"email": "staff@example.org", "password": "pw",
+                                        "csrf_token": login_csrf(client)})
+    return app, client
+
+
+def test_production_simulator_dials_only_as_the_reserved_test_numbers(make_app):
+    app, client = _production_staff_client(make_app, SIMULATOR_NUMBERS=[TEST_NUMBER])
+    page = client.get("/console/simulator").get_data(as_text=True)
+    assert f'<option value="{TEST_NUMBER}">' in page and 'id="sim-new-number"' not in page
+    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    with app.app_context():
+        from gateway.models import Contact
+        before = db.session.scalar(select(func.count()).select_from(Contact))
+    # A real person's number: refused before anything reaches the USSD endpoint.
+    refused = client.post("/console/simulator/hop", data={"csrf_token": token, "sessionId": "s1",
+                                                          "phoneNumber": "+22790111222", "text": ""})
+    assert refused.status_code == 403
+    assert client.get("/console/simulator/inbox?phoneNumber=%2B22790111222").status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Contact)) == before
+    answer = hop(client, token, "s2", "", number=TEST_NUMBER)
+    assert answer["status"] == 200 and answer["body"].startswith("CON ")
+
+
+def test_production_without_test_numbers_offers_no_simulator(make_app):
+    app, client = _production_staff_client(make_app)
+    assert client.get("/console/simulator").status_code == 404
+    assert client.post("/console/simulator/hop", data={"sessionId": "s", "phoneNumber": TEST_NUMBER}).status_code \
+        in (403, 404)
+
+
+def test_simulator_numbers_must_be_e164():
+    from gateway.config import ConfigError, TestConfig
+    assert TestConfig(SIMULATOR_NUMBERS="+22790000999, +22790000998").SIMULATOR_NUMBERS == \
+        ["+22790000999", "+22790000998"]
+    with pytest.raises(ConfigError, match="SIMULATOR_NUMBERS must be numbers in E.164 form"):
+        TestConfig(SIMULATOR_NUMBERS="90000999")
+
+
+def test_simulator_sessions_never_join_a_provider_session(app, client, login, seeded):
+    login("staff")
+    token = csrf(client)
+    assert hop(client, token, "ATUid_person", "")["status"] == 200
+    keys = [k.decode() if isinstance(k, bytes) else k for k in app.extensions["redis"].scan_iter("*ATUid_person*")]
+    assert keys and all("simulator-user:" in key for key in keys)

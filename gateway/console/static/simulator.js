@@ -82,7 +82,9 @@
   }));
   input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); send(); } });
   number.addEventListener("change", () => { sessionId = null; inbox.innerHTML = ""; refreshInbox(); });
-  $("sim-new-number").addEventListener("click", () => {
+  // Absent in production, where only the reserved test numbers are offered.
+  const newNumber = $("sim-new-number");
+  if (newNumber) newNumber.addEventListener("click", () => {
     number.value = "+22796" + String(Math.floor(Math.random() * 1e6)).padStart(6, "0");
     sessionId = null; inbox.innerHTML = ""; log.innerHTML = ""; screen.textContent = texts.pressDial;
   });
