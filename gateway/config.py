@@ -237,8 +237,11 @@ class ProductionConfig(BaseConfig):
         for name in self.required:
             if not getattr(self, name):
                 raise ConfigError(f"{name} is required in production")
-        for name in public_keys(self.model_dump()):
-            raise ConfigError(f"{name} is the public development key: production needs its own")
+        # The development keys are what a deployment without GATEWAY_ENV ran on; refuse them.
+        # (The test keys stay usable: the fault tests run production workers on a test database.)
+        for name, value in DEVELOPMENT_KEYS.items():
+            if getattr(self, name) == value:
+                raise ConfigError(f"{name} is the public development key: production needs its own")
         return self
 
 
