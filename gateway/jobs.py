@@ -82,7 +82,7 @@ def _drop_jobs(session, previous_transaction):
 def is_scheduled(job_id: str) -> bool:
     """True when a job with this id waits to run (not failed, cancelled, stopped or done)."""
     try:
-        job = Job.fetch(job_id, connection=queue.connection())
+        job = queue.fetch_job(job_id)
     except NoSuchJobError:
         return False
     return job.get_status(refresh=False) not in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED,

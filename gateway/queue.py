@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import fakeredis
 import redis
@@ -19,6 +20,7 @@ from flask import Flask, current_app
 from rq import Queue, Retry, SimpleWorker
 from rq.job import Job
 from rq.scheduler import RQScheduler
+from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
 
 from gateway.extensions import db
@@ -28,16 +30,33 @@ log = logging.getLogger(__name__)
 # Worker priority order: people waiting for an answer first, then ordinary jobs, then bulk sends.
 QUEUE_NAMES = ("high", "default", "bulk")
 
+# Jobs, their arguments and results are JSON in Redis, never pickle: whoever can write to Redis
+# must not be able to make a worker run code (pickle runs whatever a payload names). Every
+# queue, worker, scheduler and fetch below uses it; jobs take ids and plain values only.
+SERIALIZER = JSONSerializer
+
+
+def redis_url_authenticated(url: str) -> bool:
+    """True when a Redis URL carries a password or uses TLS (`rediss://`) or a local socket."""
+    parts = urlsplit(url)
+    return parts.scheme in ("rediss", "unix") or bool(parts.password) or "password=" in parts.query
+
 
 def init_app(app: Flask) -> None:
     """Create the Redis connection and queues; start the embedded worker where configured."""
     url = app.config.get("REDIS_URL")
+    if url and app.config.get("GATEWAY_ENV") == "production" and not redis_url_authenticated(url):
+        # Not refused: a Redis reachable only on a private interface may be protected otherwise.
+        # But whoever reaches it reads pending USSD writes and can queue jobs, so say so loudly.
+        log.warning("SECURITY: REDIS_URL has no password and no TLS; anyone who can reach this "
+                    "Redis can read queued work and queue jobs. Use redis://:PASSWORD@host or rediss://")
     if url:
         connection = redis.Redis.from_url(url)
     else:
         connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
     app.extensions["redis"] = connection
-    app.extensions["queues"] = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
+    app.extensions["queues"] = {name: Queue(name, connection=connection, serializer=SERIALIZER)
+                                for name in QUEUE_NAMES}
     app.extensions["embedded_worker"] = None
     # Started by the first request (a hook declared in gateway/app.py) or `serve`, not
     # here: CLI commands need no worker thread.
@@ -109,6 +128,16 @@ def roundtrip(*commands: tuple) -> list:
     return replies
 
 
+def fetch_job(job_id: str) -> Job:
+    """The job `job_id` (raises rq's NoSuchJobError), read with the queue's serializer."""
+    return Job.fetch(job_id, connection=connection(), serializer=SERIALIZER)
+
+
+def fetch_jobs(job_ids: list[str]) -> list[Job | None]:
+    """The jobs of `job_ids` in order (None for one that is gone), in one round trip."""
+    return Job.fetch_many(job_ids, connection=connection(), serializer=SERIALIZER)
+
+
 def get_queue(name: str = "default") -> Queue:
     """One of the app's queues by name."""
     return current_app.extensions["queues"][name]
@@ -167,7 +196,7 @@ MAINTENANCE_INTERVAL = 60
 def make_worker(app: Flask, cls: type[AppWorker] = AppWorker, name: str | None = None) -> AppWorker:
     """A worker bound to `app` listening on every queue in priority order."""
     worker = cls(list(app.extensions["queues"].values()), connection=app.extensions["redis"], name=name,
-                 maintenance_interval=MAINTENANCE_INTERVAL)
+                 maintenance_interval=MAINTENANCE_INTERVAL, serializer=SERIALIZER)
     worker.app = app
     return worker
 
@@ -189,7 +218,7 @@ def drain(app: Flask, max_jobs: int | None = None) -> int:
 def move_scheduled(app: Flask) -> None:
     """Move due scheduled jobs to their queues, using RQ's scheduler (one pass)."""
     scheduler = RQScheduler(list(app.extensions["queues"].values()), connection=app.extensions["redis"],
-                            logging_level="WARNING")
+                            logging_level="WARNING", serializer=SERIALIZER)
     scheduler.acquire_locks()
     try:
         scheduler.enqueue_scheduled_jobs()

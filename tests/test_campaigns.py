@@ -8,6 +8,7 @@ import pytest
 from rq.job import Job
 from sqlalchemy import select
 
+from gateway import queue
 from gateway.extensions import db
 from gateway.models import Campaign, Contact, ContactGroup, Delivery, Message, Registration, Subscription, Topic, utcnow
 from gateway.services import campaigns, contacts
@@ -253,7 +254,7 @@ def test_scheduled_send_uses_rqs_scheduler_in_utc(app, drain, clock):
     campaign = send(campaign)
     assert campaign.status == "scheduled"
     assert campaign.send_at == datetime(2026, 11, 27, 7, 30, tzinfo=timezone.utc)
-    job = Job.fetch(campaign.job_id, connection=app.extensions["redis"])
+    job = Job.fetch(campaign.job_id, connection=app.extensions["redis"], serializer=queue.SERIALIZER)
     assert job.get_status() == "scheduled"
     scheduled = app.extensions["queues"]["default"].scheduled_job_registry
     assert scheduled.get_scheduled_time(job) == datetime(2026, 11, 27, 7, 30, tzinfo=timezone.utc)

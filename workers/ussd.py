@@ -14,6 +14,7 @@ personal data); the periodic sweep (`workers.periodic`) queues a job when items 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import uuid
@@ -21,7 +22,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import or_, update
 
-from gateway import jobs, queue
+from gateway import crypto, jobs, queue
 from gateway.extensions import db
 from gateway.models import Contact
 from gateway.services.ussd_sessions import PENDING_KEY, SEEN_KEY, SIGNAL_KEY
@@ -34,6 +35,9 @@ LOCK_KEY, LOCK_TTL = "murya:ussd:lock", 120
 ATTEMPTS_KEY = "murya:ussd:attempts"
 FAILED_KEY = "murya:ussd:failed"
 MAX_ATTEMPTS = 5
+# Dead letters are encrypted (they hold report text and contact ids) and forgotten after two
+# weeks, the time to read the error log and look; each drop restarts the clock for the list.
+FAILED_TTL = 14 * 24 * 3600
 
 
 def process_pending() -> int:
@@ -96,16 +100,25 @@ def _one_by_one(redis, oldest_first: list[bytes]) -> int:
 
 def _give_up(redis, raw: bytes, exc: Exception) -> bool:
     """Count a failure; True (item moved to the dead-letter list) when it will never succeed."""
-    key = raw if len(raw) <= 200 else raw[-200:]
+    key = hashlib.sha256(raw).hexdigest()     # the item itself holds text: never a key in clear
     attempts = redis.hincrby(ATTEMPTS_KEY, key, 1)
+    redis.expire(ATTEMPTS_KEY, FAILED_TTL)
     if not isinstance(exc, Permanent) and attempts < MAX_ATTEMPTS:
         log.warning("USSD write failed (attempt %s), will retry: %s", attempts, type(exc).__name__)
         return False
     kind = json.loads(raw).get("kind")
     log.error("USSD write %s dropped after %s attempts: %s", kind, attempts, type(exc).__name__)
-    redis.lpush(FAILED_KEY, raw)
-    redis.hdel(ATTEMPTS_KEY, key)
+    with redis.pipeline() as pipe:
+        pipe.lpush(FAILED_KEY, crypto.encrypt(raw.decode()))
+        pipe.expire(FAILED_KEY, FAILED_TTL)
+        pipe.hdel(ATTEMPTS_KEY, key)
+        pipe.execute()
     return True
+
+
+def failed_items() -> list[dict]:
+    """The dead-letter list decrypted, newest first (for an operator looking into a drop)."""
+    return [json.loads(crypto.decrypt(item)) for item in queue.connection().lrange(FAILED_KEY, 0, -1)]
 
 
 def apply_seen() -> int:

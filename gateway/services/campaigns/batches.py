@@ -85,7 +85,7 @@ def enqueue_missing_batches(campaign_id: int) -> int:
     known = {int(k): v.decode() for k, v in connection.hgetall(jobs_key(campaign_id)).items()
              if k.isdigit()}
     found = dict(zip([b for b in batches if b in known],
-                     Job.fetch_many([known[b] for b in batches if b in known], connection=connection)))
+                     queue.fetch_jobs([known[b] for b in batches if b in known])))
     missing, failed = [], []
     for b in batches:
         job = found.get(b)

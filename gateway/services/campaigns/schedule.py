@@ -59,7 +59,7 @@ def unschedule(campaign: Campaign) -> None:
     """Drop the scheduled start job of a cancelled campaign (the job would no-op anyway)."""
     if not campaign.job_id:
         return
-    job = Job.fetch_many([campaign.job_id], connection=queue.connection())[0]
+    job = queue.fetch_jobs([campaign.job_id])[0]
     if job is not None and job.get_status(refresh=False) in (JobStatus.SCHEDULED, JobStatus.QUEUED):
         job.cancel()
 

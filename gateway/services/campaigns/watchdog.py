@@ -20,7 +20,6 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from rq.job import Job
 from sqlalchemy import select, update
 
 from gateway import jobs, queue
@@ -38,7 +37,7 @@ def ensure_watching(campaign_id: int) -> None:
     """Make sure a watchdog job is scheduled for a sending campaign (no duplicate chains)."""
     connection = queue.connection()
     current = connection.get(watch_key(campaign_id))
-    if current is not None and job_alive(Job.fetch_many([current.decode()], connection=connection)[0]):
+    if current is not None and job_alive(queue.fetch_jobs([current.decode()])[0]):
         return
     _schedule_watch(campaign_id)
 
@@ -71,7 +70,7 @@ def watch(campaign_id: int, job_id: str | None = None) -> str:
     _schedule_watch(campaign_id)
     if campaign.started_at is None:
         start = connection.hget(jobs_key(campaign_id), "start")
-        if start is None or not job_alive(Job.fetch_many([start.decode()], connection=connection)[0]):
+        if start is None or not job_alive(queue.fetch_jobs([start.decode()])[0]):
             enqueue_start(campaign_id)
         return "fan-out pending"
     orphans = resolve_orphans(campaign_id)
