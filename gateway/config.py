@@ -167,7 +167,10 @@ class BaseConfig(BaseSettings):
 
     def flask_config(self) -> dict[str, Any]:
         """The settings as Flask's `app.config`, with the names Flask and its extensions read."""
+        # hide_parameters: a refused statement's error (and its traceback, RQ's failed-job record)
+        # names the statement but never quotes the values bound to it (message text, numbers).
         return {**self.model_dump(), "SQLALCHEMY_DATABASE_URI": self.DATABASE_URL,
+                "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
                 "TESTING": self.GATEWAY_ENV == "test"}
 
 
