@@ -20,7 +20,8 @@ def purge_command(dry_run: bool, days: int | None) -> None:
     verb = "would purge" if dry_run else "purged"
     click.echo(f"{verb} (older than {result.cutoff}): {result.messages} message texts, "
                f"{result.reports} report texts/links, {result.notes} ticket notes, "
-               f"{result.tickets} ticket summaries, {result.contacts} contacts, "
+               f"{result.tickets} ticket summaries, {result.ticket_links} report tickets' links to the person, "
+               f"{result.ussd_sessions} USSD sessions, {result.contacts} contacts, "
                f"{result.stopped_contacts} stopped contacts (number kept for the opt-out list)")
 
 

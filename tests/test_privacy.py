@@ -136,3 +136,46 @@ def test_next_run_is_two_in_the_morning_in_niamey():
     assert at.astimezone(timezone.utc) == datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)
     at = next_run("privacy-purge", datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc))       # exactly 02:00
     assert at.astimezone(timezone.utc) == datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
+
+
+# --- Finding 6: tickets of purged reports and old USSD sessions ---------------------------------
+
+@pytest.fixture
+def report_tickets(app, history):
+    """A ticket for an old report and one for a recent report, both with the person and the SMS."""
+    from gateway.models import UssdSession
+    old_report = db.session.scalars(select(Report).where(Report.reference == "R-OLD001")).one()
+    new_report = db.session.scalars(select(Report).where(Report.reference == "R-NEW001")).one()
+    message = db.session.scalars(select(Message).where(Message.text == "old secret")).one()
+    old = Ticket(kind="report", status="open", contact_id=history["old"], report_id=old_report.id,
+                 message_id=message.id, created_at=OLD)
+    new = Ticket(kind="report", status="open", contact_id=history["active"], report_id=new_report.id,
+                 created_at=RECENT)
+    db.session.add_all([old, new,
+                        UssdSession(session_id="ATUid_old", channel="africastalking", contact_id=history["old"],
+                                    status="completed", started_at=OLD, ended_at=OLD),
+                        UssdSession(session_id="ATUid_new", channel="africastalking", contact_id=history["active"],
+                                    status="completed", started_at=RECENT, ended_at=RECENT)])
+    db.session.commit()
+    return {"old": old.id, "new": new.id}
+
+
+def test_purge_unlinks_the_tickets_of_purged_reports(app, report_tickets, history):
+    result = privacy.purge(NOW)
+    assert result.ticket_links == 1
+    old = db.session.get(Ticket, report_tickets["old"])
+    assert (old.contact_id, old.message_id) == (None, None) and old.report_id is not None
+    new = db.session.get(Ticket, report_tickets["new"])
+    assert new.contact_id == history["active"]
+    assert privacy.purge(NOW).ticket_links == 0                              # idempotent
+
+
+def test_purge_deletes_ussd_sessions_older_than_the_period(app, report_tickets, clock):
+    from gateway.models import UssdSession
+    clock.move_to(NOW)
+    assert privacy.purge(dry_run=True).ussd_sessions == 1
+    result = privacy.purge()
+    assert result.ussd_sessions == 1
+    assert list(db.session.scalars(select(UssdSession.session_id))) == ["ATUid_new"]
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.purge")).one()
+    assert entry.details["ussd_sessions"] == 1 and entry.details["ticket_links"] == 1

@@ -5,6 +5,9 @@ What goes, once older than the period:
 - the free text of reports, and the link from a report to the person (the report row stays,
   so counts by region, category and week do not change);
 - operators' notes and the summaries of tickets closed before the cutoff;
+- the link from a purged report's tickets to the person (their contact and the message that
+  carried the report): otherwise `tickets.contact_id` + `report_id` would join the report back;
+- USSD session records (`ussd_sessions`: contact, session id, times) started before the cutoff;
 - contacts not heard from, created or updated within the period: name, number (encrypted and
   hashed), reporter code, location, groups and subscriptions. The row stays (anonymous, marked
   invalid so nothing is ever sent to it) so old campaign and message counts still add up.
@@ -24,7 +27,7 @@ from sqlalchemy import String, cast, delete, func, literal, or_, select, update
 
 from gateway.extensions import db
 from gateway.models import (Contact, ContactGroup, Message, Report, Subscription, Ticket, TicketNote,
-                            utcnow)
+                            UssdSession, utcnow)
 from gateway.models.statuses import TicketStatus
 from gateway.services import audit
 
@@ -41,6 +44,8 @@ class PurgeResult:
     reports: int = 0
     notes: int = 0
     tickets: int = 0
+    ticket_links: int = 0
+    ussd_sessions: int = 0
     contacts: int = 0
     stopped_contacts: int = 0
     dry_run: bool = False
@@ -77,6 +82,17 @@ def _old_tickets(before):
     return select(Ticket.id).where(Ticket.status == TicketStatus.CLOSED, Ticket.closed_at < before, Ticket.summary != "")
 
 
+def _old_report_tickets(before):
+    """Tickets of reports past the period that still lead to a person."""
+    return select(Ticket.id).where(
+        Ticket.report_id.in_(select(Report.id).where(Report.created_at < before)),
+        or_(Ticket.contact_id.is_not(None), Ticket.message_id.is_not(None)))
+
+
+def _old_ussd_sessions(before):
+    return select(UssdSession.id).where(UssdSession.started_at < before)
+
+
 def _inactive_contacts(before):
     """Contacts nobody heard from, created or updated since `before`, not purged yet."""
     return select(Contact.id).where(
@@ -98,6 +114,8 @@ def purge(now: datetime | None = None, *, dry_run: bool = False, actor: str = "s
     result = PurgeResult(cutoff=before.isoformat(), dry_run=dry_run,
                          messages=_count(_old_messages(before)), reports=_count(_old_reports(before)),
                          notes=_count(_old_notes(before)), tickets=_count(_old_tickets(before)),
+                         ticket_links=_count(_old_report_tickets(before)),
+                         ussd_sessions=_count(_old_ussd_sessions(before)),
                          contacts=_count(inactive.where(Contact.stopped.is_(False))),
                          stopped_contacts=_count(stopped))
     if dry_run:
@@ -111,6 +129,10 @@ def purge(now: datetime | None = None, *, dry_run: bool = False, actor: str = "s
                        .values(text=PURGED_NOTE), execution_options={"synchronize_session": False})
     db.session.execute(update(Ticket).where(Ticket.id.in_(_old_tickets(before)))
                        .values(summary=""), execution_options={"synchronize_session": False})
+    db.session.execute(update(Ticket).where(Ticket.id.in_(_old_report_tickets(before)))
+                       .values(contact_id=None, message_id=None), execution_options={"synchronize_session": False})
+    db.session.execute(delete(UssdSession).where(UssdSession.id.in_(_old_ussd_sessions(before))),
+                       execution_options={"synchronize_session": False})
     _purge_contacts(before)
     audit.record(actor, "privacy.purge", "retention", None, **{k: v for k, v in result.as_dict().items()
                                                                 if k != "dry_run"})
