@@ -7,6 +7,12 @@ from zoneinfo import ZoneInfo
 NIGER = ZoneInfo("Africa/Niamey")
 
 
+def to_the_hour(moment: datetime) -> datetime:
+    """`moment` cut to its hour: the only precision kept of anything about an anonymous report, so
+    no time stored with it lines up with the person's other traces (last seen, session log)."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
 def parse_iso_time(raw: str, naive_zone: tzinfo = timezone.utc) -> datetime:
     """An ISO 8601 time (`Z` allowed) as an aware datetime in UTC; one without an offset is in
     `naive_zone`. ValueError when malformed, or when it leaves the calendar once in UTC

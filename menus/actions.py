@@ -85,8 +85,10 @@ def submit_report(ctx) -> Transition:
         return Transition.end("failed")
     # Derived from the session: a hop replayed after Redis lost the session shows the same one.
     reference = report_reference(ctx.source_key)
+    # An anonymous report's write carries no contact: nothing waiting in Redis (or dropped to
+    # the dead-letter list) ties it to the person.
     ctx.defer("report", source_key=ctx.source_key, reference=reference, draft=draft,
-              contact_id=ctx.state.get("contact_id"))
+              contact_id=None if draft["anonymous"] else ctx.state.get("contact_id"))
     ctx.discard_draft()
     if draft["anonymous"]:
         ctx.state["anonymous_report"] = True    # the session log then keeps no contact

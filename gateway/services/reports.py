@@ -16,7 +16,7 @@ from gateway.services import audit
 from gateway.services.places import resolve
 from gateway.services.reference_codes import ALPHABET, new_reference
 from gateway.services.ticket_intake import open_ticket
-from gateway.timezone import NIGER
+from gateway.timezone import NIGER, to_the_hour
 
 OCCURRED = ("today", "yesterday", "this_week", "earlier")
 URGENT = 3
@@ -102,6 +102,7 @@ def create_report(draft: ReportDraft, contact: Contact | None, source_key: str |
         adm1 = resolve(adm2.parent_pcode, level=1)
     today = utcnow().astimezone(NIGER).date()
     urgent = draft.urgency == URGENT or category.urgent_by_default
+    hour = to_the_hour(utcnow()) if draft.anonymous else None
     for attempt in range(5):
         report = Report(
             reference=reference if reference and attempt == 0 else new_reference("R"), source_key=source_key, category_code=category.code,
@@ -113,8 +114,8 @@ def create_report(draft: ReportDraft, contact: Contact | None, source_key: str |
             channel=draft.channel, sensitive=category.sensitive)
         if draft.anonymous:
             # To the hour only: an exact time could be matched with the person's other traces
-            # (last seen, session log) and undo the anonymity.
-            report.created_at = utcnow().replace(minute=0, second=0, microsecond=0)
+            # (last seen, session log) and undo the anonymity. Its audit entry and ticket too.
+            report.created_at = report.updated_at = hour
         try:
             with db.session.begin_nested():
                 db.session.add(report)
@@ -126,11 +127,11 @@ def create_report(draft: ReportDraft, contact: Contact | None, source_key: str |
                     return existing, False
     else:  # pragma: no cover - five clashes in a 24^6 space
         raise RuntimeError("could not allocate a report reference")
-    audit.record("system", "report.create", "report", report.id, channel=draft.channel,
+    audit.record("system", "report.create", "report", report.id, at=hour, channel=draft.channel,
                  category=category.code, anonymous=draft.anonymous)
     if urgent:
         open_ticket("urgent_report", contact_id=report.contact_id, report=report,
                     priority=1 if draft.urgency == URGENT else 2, category_code=category.code,
                     language=draft.language, labels=["urgent"],
-                    summary=f"{report.reference} {category.code}")
+                    summary=f"{report.reference} {category.code}", at=hour)
     return report, True

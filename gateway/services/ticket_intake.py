@@ -1,6 +1,8 @@
 """Hotline tickets: opened by urgent reports, flagged messages and call-back requests."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import or_, select
 
 from gateway.extensions import db
@@ -11,11 +13,12 @@ from gateway.services import audit
 def open_ticket(kind: str, *, contact_id: int | None = None, report: Report | None = None,
                 message: Message | None = None, priority: int = 2, labels: list[str] | None = None,
                 category_code: str | None = None, language: str | None = None, summary: str = "",
-                actor: str = "system") -> Ticket:
+                actor: str = "system", at: datetime | None = None) -> Ticket:
     """Open a ticket, or update the contact's open ticket of the same kind (as CasePro does).
 
     A repeat message from someone who already has an open ticket joins it instead of
-    opening another; its priority only ever rises (1 is highest).
+    opening another; its priority only ever rises (1 is highest). `at` dates a new ticket and its
+    audit entry (an anonymous report's: to the hour, as the report).
     """
     ticket = None
     if contact_id is not None and report is None:
@@ -31,9 +34,11 @@ def open_ticket(kind: str, *, contact_id: int | None = None, report: Report | No
                         message_id=message.id if message else None, priority=priority,
                         labels=sorted(set(labels or [])), category_code=category_code,
                         language=language, summary=summary[:200], sensitive=sensitive)
+        if at is not None:
+            ticket.created_at = ticket.updated_at = at
         db.session.add(ticket)
         db.session.flush()
-        audit.record(actor, "ticket.open", "ticket", ticket.id, kind=kind, priority=priority)
+        audit.record(actor, "ticket.open", "ticket", ticket.id, at=at, kind=kind, priority=priority)
         return ticket
     ticket.priority = min(ticket.priority, priority)
     ticket.labels = sorted(set(ticket.labels or []) | set(labels or []))

@@ -24,6 +24,7 @@ from gateway import crypto, jobs
 from gateway.extensions import db
 from gateway.models import Contact, UssdDraft, UssdSession, utcnow
 from gateway.queue import roundtrip
+from gateway.timezone import to_the_hour
 from gateway.services.contacts import find_by_phone, get_or_create
 
 # Writes handed to `workers.ussd.process_pending` (JSON items, oldest at the tail), the flag
@@ -249,9 +250,14 @@ def record_end(end) -> UssdSession:
         db.session.add(row)
     row.service_code = (end.service_code or "")[:40] or None
     row.network_code = (end.network_code or "")[:20] or None
-    # A session that made an anonymous report is logged without the person.
+    # A session that made an anonymous report is logged without the person, and so is one whose
+    # state is gone (expired, Redis restarted): it may have made an anonymous report, and the
+    # person's id beside its session id would lead back to it.
     anonymous = bool(state.get("anonymous_report"))
-    row.contact_id = None if anonymous else (contact.id if contact is not None else row.contact_id)
+    if anonymous:
+        row.contact_id = None
+    elif state and contact is not None:
+        row.contact_id = contact.id
     row.status = end.status.lower()[:20]
     row.hops = end.hops or row.hops or 0
     row.duration_ms = end.duration_ms
@@ -261,6 +267,10 @@ def record_end(end) -> UssdSession:
     row.ended_at = utcnow()
     if end.duration_ms:
         row.started_at = row.ended_at - timedelta(milliseconds=end.duration_ms)
+    if anonymous or row.contact_id is None:
+        # Times to the hour, as the anonymous report's own: exact ones would line up with the
+        # person's last visit.
+        row.started_at, row.ended_at = to_the_hour(row.started_at or row.ended_at), to_the_hour(row.ended_at)
     if contact is not None and persist_draft(contact.id, end.session_id):
         forget_contact(end.phone)     # its cached `draft_in_db` is now wrong
     return row
