@@ -14,7 +14,7 @@ from menus import sources
 from tests.test_foundation import _run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-FLASK_OWN = {"SQLALCHEMY_DATABASE_URI", "TESTING"}     # derived by BaseConfig.flask_config
+FLASK_OWN = {"SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "TESTING"}     # derived by BaseConfig.flask_config
 
 
 @pytest.mark.parametrize("name,value,problem", [
