@@ -45,11 +45,21 @@ BATCH_FAILED = "workers.campaigns.batch_failed"        # RQ on_failure callback 
 # Run by every worker when it starts (`flask worker`, the embedded worker): schedule the
 # recurring jobs of workers/periodic.py that are not scheduled yet.
 RECONCILE_PERIODIC = JobSpec("workers.periodic.ensure_scheduled")
+# Jobs the database held while Redis was unreachable (gateway/services/outbox.py), queued again;
+# also run by every worker when it starts.
+RELAY_OUTBOX = JobSpec("workers.outbox.relay", "high")
+
+
+def spec_for(path: str) -> JobSpec:
+    """The declared JobSpec whose function is `path` (KeyError when none is)."""
+    specs = {value.path: value for value in globals().values() if isinstance(value, JobSpec)}
+    return specs[path]
 
 
 def init_app(app: Flask) -> None:
-    """The embedded worker reconciles the periodic jobs when it starts (gateway.queue)."""
-    app.extensions["worker_startup_jobs"] = [RECONCILE_PERIODIC.path]
+    """The embedded worker reconciles the periodic jobs and relays held jobs when it starts
+    (gateway.queue)."""
+    app.extensions["worker_startup_jobs"] = [RECONCILE_PERIODIC.path, RELAY_OUTBOX.path]
 
 
 def enqueue(spec: JobSpec, *args, job_id: str | None = None, at: datetime | None = None,

@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 from gateway import jobs
 from gateway.models import utcnow
 from gateway.timezone import NIGER
-from workers import inbound, reminders, retention, ussd
+from workers import inbound, outbox, reminders, retention, ussd
 
 PERIODIC_RUN = jobs.JobSpec("workers.periodic.run")
 SWEEP_EVERY = 120        # seconds: how soon work stranded by a killed worker is picked up again
@@ -30,6 +30,9 @@ PERIODIC: dict[str, dict] = {
     "inbound-sweep": {"func": inbound.sweep_unhandled, "interval": SWEEP_EVERY},
     # USSD writes and visits left in Redis with no job queued to apply them.
     "ussd-sweep": {"func": ussd.signal_if_pending, "interval": SWEEP_EVERY},
+    # Jobs held in the database while Redis was unreachable, for a web process that died
+    # before its own relay thread queued them (gateway/services/outbox.py).
+    "outbox-relay": {"func": outbox.relay, "interval": 30},
     # Confirmed registrations whose reminder was never scheduled.
     "reminders-sweep": {"func": reminders.schedule_missing, "interval": SWEEP_EVERY},
 }

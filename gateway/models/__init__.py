@@ -11,6 +11,7 @@ from gateway.models.tickets import Ticket, TicketNote, TicketAssignment
 from gateway.models.users import User, ApiToken
 from gateway.models.audit import AuditEntry
 from gateway.models.rules import Keyword, FlagRule, CannedReply
+from gateway.models.outbox import JobOutbox
 from gateway.models.statuses import (ActivityStatus, CampaignStatus, DeliveryStatus, MessageStatus, RegistrationStatus,
                                      ReportStatus, TicketStatus, UssdSessionStatus)
 
@@ -18,6 +19,6 @@ __all__ = [
     "utcnow", "AdminArea", "Category", "Topic", "Partner", "Contact", "ContactGroup",
     "Subscription", "Message", "UssdSession", "UssdDraft", "Report", "Activity", "Registration",
     "Campaign", "Delivery", "Ticket", "TicketNote", "TicketAssignment", "User", "ApiToken",
-    "AuditEntry", "Keyword", "FlagRule", "CannedReply", "ActivityStatus", "CampaignStatus", "DeliveryStatus",
+    "AuditEntry", "Keyword", "FlagRule", "CannedReply", "JobOutbox", "ActivityStatus", "CampaignStatus", "DeliveryStatus",
     "MessageStatus", "RegistrationStatus", "ReportStatus", "TicketStatus", "UssdSessionStatus",
 ]

@@ -3,6 +3,9 @@
 A webhook only authenticates, validates, stores the message (de-duplicated on the unique
 (direction, channel, provider_id) constraint with an ON CONFLICT insert, so a provider's retry
 or a duplicated delivery stores one row), signals the workers (`signal_pending`) and answers.
+When Redis does not take the signal, the message is committed all the same and its job is held
+in the database (`gateway.services.outbox`) until Redis answers again: the answer is 200 either
+way.
 Keywords, replies, language detection, flagging and tickets happen in the job
 (gateway/services/sms_conversation.py).
 """
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import psycopg
+import redis
 from psycopg.types.json import Jsonb
 from sqlalchemy import insert as core_insert
 from sqlalchemy import select
@@ -27,6 +31,7 @@ from gateway.extensions import db
 from gateway.models import Contact, Message, MessageStatus, utcnow
 from gateway.phone import InvalidNumber, normalize
 from gateway.services import contacts as contacts_service
+from gateway.services import outbox
 from gateway.services.delivery_reports import apply_status
 from gateway.services.errors import Invalid
 from handlers.base import InboundSMS, StatusUpdate
@@ -164,7 +169,11 @@ def receive(items: list[InboundSMS]) -> list[Stored]:
             "created_at": now, "updated_at": now, "segments": 1, "attempts": 0,
             "flagged": False, "handled": False})
         if message_id is not None:
-            signal_pending(message_id)
+            try:
+                signal_pending(message_id)
+            except redis.RedisError:
+                # Committed already: the database holds the job until Redis answers again.
+                outbox.hold(jobs.INBOUND_ONE, message_id)
         else:
             log.debug("duplicate inbound SMS ignored")
         outcomes.append(Stored(message_id, message_id is not None))

@@ -47,7 +47,10 @@ class Context:
 
 def handle(message_id: int) -> str:
     """Handle one stored inbound SMS by id. Idempotent; commits; returns what was done."""
-    message = db.session.get(Message, message_id)
+    # The row locked until this job commits: two signals of one message (a relayed job beside
+    # the original, a sweep) handled at once would both find it unhandled and answer twice.
+    message = db.session.scalar(select(Message).where(Message.id == message_id).with_for_update()
+                                .execution_options(populate_existing=True))
     if message is None or message.direction != "in":
         return "gone"
     if message.handled:

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+import redis
 from flask import current_app
 from sqlalchemy import delete, exists, select, update
 
@@ -243,7 +244,12 @@ def record_end(end) -> UssdSession:
     """Log the provider's end-of-session notification (idempotent per session) and keep the
     draft an unfinished session left, in the database. Does not commit."""
     contact = find_by_phone(end.phone) if end.phone else None
-    state = load(end.channel, end.session_id) or {}
+    try:
+        state = load(end.channel, end.session_id) or {}
+    except redis.RedisError:
+        # The notification is logged all the same. Whether the session made an anonymous
+        # report is unknown, so it is logged without the person.
+        state = {"anonymous_report": True}
     row = db.session.scalar(select(UssdSession).where(UssdSession.session_id == end.session_id))
     if row is None:
         row = UssdSession(session_id=end.session_id, channel=end.channel)
@@ -271,6 +277,9 @@ def record_end(end) -> UssdSession:
         # Times to the hour, as the anonymous report's own: exact ones would line up with the
         # person's last visit.
         row.started_at, row.ended_at = to_the_hour(row.started_at or row.ended_at), to_the_hour(row.ended_at)
-    if contact is not None and persist_draft(contact.id, end.session_id):
-        forget_contact(end.phone)     # its cached `draft_in_db` is now wrong
+    try:
+        if contact is not None and persist_draft(contact.id, end.session_id):
+            forget_contact(end.phone)     # its cached `draft_in_db` is now wrong
+    except redis.RedisError:
+        pass    # the draft stays in Redis (USSD_DRAFT_TTL), where the next dial finds it
     return row

@@ -1,0 +1,46 @@
+"""A private redis-server a test can stop and start again on the same port (Redis "down")."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from bench.services import free_port, server_env, wait_for_port
+
+
+class RedisProcess:
+    """A throw-away redis-server without persistence: `stop()` kills it (SIGKILL), `start()`
+    brings it back empty on the same port, as a Redis restarted without its data would be."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the server (empty) and wait until it accepts connections."""
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no"],
+                                     stdout=subprocess.DEVNULL, env=server_env())
+        wait_for_port(self.port, timeout=10)
+
+    def stop(self) -> None:
+        """Kill the server, as a crash would."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc = None
+
+
+@pytest.fixture
+def private_redis():
+    """A private redis-server for tests that kill it; skipped without redis-server."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server")
+    server = RedisProcess()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
