@@ -16,13 +16,16 @@ from __future__ import annotations
 import logging
 from functools import cached_property
 
+import redis
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from gateway.extensions import db
 from gateway.models import Contact, Report
+from gateway.phone import InvalidNumber
 from gateway.services import ussd_sessions
+from gateway.services.contacts import find_by_phone
 from gateway.services.reports import stored_source_key
 from handlers.ussd import UssdHop, UssdReply
 from menus.actions import ACTIONS, Transition
@@ -37,8 +40,9 @@ BACK, HOME = "0", "00"
 MAX_REPLAYED_INPUTS = 30      # a new session whose text already holds inputs (dial string shortcut)
 MAX_LIST_ITEMS = 97           # 98 means "more"
 NAV_KEY, MORE_KEY, INVALID_KEY = "ussd.nav.back_home", "ussd.nav.more", "ussd.error.invalid"
+UNAVAILABLE_KEY = "ussd.failed"      # "Sorry, the service has a problem. Try again later."
 # Keys the engine itself shows on every journey: every language must have them.
-ENGINE_KEYS = (NAV_KEY, MORE_KEY, INVALID_KEY)
+ENGINE_KEYS = (NAV_KEY, MORE_KEY, INVALID_KEY, UNAVAILABLE_KEY)
 
 
 class Context:
@@ -102,7 +106,29 @@ class Engine:
     # --- One hop ----------------------------------------------------------------------------
 
     def handle(self, hop: UssdHop) -> UssdReply:
-        """Answer one hop. A hop already answered gets the same answer, with no side effect."""
+        """Answer one hop. A hop already answered gets the same answer, with no side effect.
+
+        Without Redis (stopped, restarting) the session cannot go on: the hop answers END with
+        the catalogs' "try again later" in the person's language, and stores nothing.
+        """
+        try:
+            return self._handle(hop)
+        except redis.RedisError:
+            log.warning("Redis unreachable: USSD hop answered 'try again later'")
+            db.session.rollback()
+            return UssdReply(self.texts.get(UNAVAILABLE_KEY, self._stored_language(hop.phone)), True)
+
+    @staticmethod
+    def _stored_language(phone: str) -> str | None:
+        """The contact's language from the database (the Redis cache is what is missing)."""
+        try:
+            contact = find_by_phone(phone)
+        except InvalidNumber:
+            return None
+        language = contact.language if contact is not None else None
+        return language if language in USSD_LANGUAGES else None
+
+    def _handle(self, hop: UssdHop) -> UssdReply:
         hop_key = hop.text if hop.accumulated else (hop.hop_key or hop.text)
         effects = ussd_sessions.Effects()
         if hop.text == "" or not hop.accumulated:     # probably a first hop: the contact comes along

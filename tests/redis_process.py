@@ -2,11 +2,25 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
+import time
 
 import pytest
 
-from bench.services import free_port, server_env, wait_for_port
+from bench.services import free_port, server_env
+
+
+def _wait_for_port(port: int, timeout: float) -> None:
+    """Block until something accepts connections on `port`: on the monotonic clock, which a
+    test's frozen wall clock (the `clock` fixture) does not stop."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.02)
+    raise TimeoutError(f"redis-server not listening on port {port} after {timeout}s")
 
 
 class RedisProcess:
@@ -23,7 +37,7 @@ class RedisProcess:
         self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
                                       "--save", "", "--appendonly", "no"],
                                      stdout=subprocess.DEVNULL, env=server_env())
-        wait_for_port(self.port, timeout=10)
+        _wait_for_port(self.port, timeout=10)
 
     def stop(self) -> None:
         """Kill the server, as a crash would."""

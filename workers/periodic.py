@@ -30,6 +30,8 @@ PERIODIC: dict[str, dict] = {
     "inbound-sweep": {"func": inbound.sweep_unhandled, "interval": SWEEP_EVERY},
     # USSD writes and visits left in Redis with no job queued to apply them.
     "ussd-sweep": {"func": ussd.signal_if_pending, "interval": SWEEP_EVERY},
+    # Confirmed USSD reports and call-backs whose Redis copy was lost (Redis restarted empty).
+    "ussd-held": {"func": ussd.apply_held, "interval": 30},
     # Jobs held in the database while Redis was unreachable, for a web process that died
     # before its own relay thread queued them (gateway/services/outbox.py).
     "outbox-relay": {"func": outbox.relay, "interval": 30},

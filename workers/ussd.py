@@ -11,6 +11,10 @@ twice (`gateway.services.ussd_writes`, which applies each one, says why for each
 One job at a time takes the list (a lock), so a person's writes apply in the order they made
 them. An item that keeps failing goes to a dead-letter list after MAX_ATTEMPTS (logged, with no
 personal data); the periodic sweep (`workers.periodic`) queues a job when items are left.
+
+A confirmed report or call-back also has a database copy (`ussd_held_writes`, written by the
+hop): applying the Redis item deletes it in the same transaction, and `apply_held` applies the
+copies whose Redis item was lost.
 """
 from __future__ import annotations
 
@@ -18,14 +22,14 @@ import hashlib
 import json
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, select, update
 
 from gateway import crypto, jobs, queue
 from gateway.extensions import db
-from gateway.models import Contact
-from gateway.services.ussd_sessions import PENDING_KEY, SEEN_KEY, SIGNAL_KEY
+from gateway.models import Contact, UssdHeldWrite, utcnow
+from gateway.services.ussd_sessions import PENDING_KEY, SEEN_KEY, SIGNAL_KEY, release_held
 from gateway.services.ussd_writes import Permanent, apply
 
 log = logging.getLogger(__name__)
@@ -68,8 +72,10 @@ def _drain(redis) -> int:
         oldest_first = items[::-1]    # LPUSH puts the newest first: the tail is the oldest
         try:
             # The usual case: the whole batch in one transaction (one commit, one LTRIM).
-            for raw in oldest_first:
-                apply(json.loads(raw))
+            parsed = [json.loads(raw) for raw in oldest_first]
+            for item in parsed:
+                apply(item)
+            _forget_held(parsed)
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -86,13 +92,16 @@ def _one_by_one(redis, oldest_first: list[bytes]) -> int:
     the dead-letter list when it never can succeed."""
     done = 0
     for raw in oldest_first:
+        item = json.loads(raw)
         try:
-            apply(json.loads(raw))
+            apply(item)
+            _forget_held([item])
             db.session.commit()
         except Exception as exc:
             db.session.rollback()
             if not _give_up(redis, raw, exc):
                 raise             # RQ retries the job (jobs.USSD_WRITES); the item stays
+            release_held([item["held"]] if item.get("held") else [])
         redis.lrem(PENDING_KEY, -1, raw)
         done += 1
     return done
@@ -119,6 +128,55 @@ def _give_up(redis, raw: bytes, exc: Exception) -> bool:
 def failed_items() -> list[dict]:
     """The dead-letter list decrypted, newest first (for an operator looking into a drop)."""
     return [json.loads(crypto.decrypt(item)) for item in queue.connection().lrange(FAILED_KEY, 0, -1)]
+
+
+def _forget_held(items: list[dict]) -> None:
+    """Delete the database copies of applied items, in the transaction that applied them."""
+    ids = [item["held"] for item in items if item.get("held")]
+    if ids:
+        db.session.execute(delete(UssdHeldWrite).where(UssdHeldWrite.id.in_(ids)))
+
+
+HELD_GRACE = timedelta(seconds=60)   # a hop's Redis write follows its held row within milliseconds
+
+
+def apply_held(grace: timedelta = HELD_GRACE) -> int:
+    """Apply held writes whose Redis copy was lost (Redis restarted without its data); returns
+    how many.
+
+    Only while the pending list is empty and under the same lock as `process_pending`: every
+    item that reached the list has then been applied, its held row deleted with it, so a held
+    row older than `grace` is one whose copy Redis lost. Each is applied in its own transaction
+    with its row's deletion; one that can never be applied is dropped (logged).
+    """
+    redis = queue.connection()
+    token = uuid.uuid4().hex
+    if not redis.set(LOCK_KEY, token, nx=True, ex=LOCK_TTL):
+        return 0
+    done = 0
+    try:
+        if redis.llen(PENDING_KEY):
+            return 0                  # the job taking the list deletes their rows as it goes
+        rows = db.session.execute(select(UssdHeldWrite.id, UssdHeldWrite.item)
+                                  .where(UssdHeldWrite.created_at < utcnow() - grace)
+                                  .order_by(UssdHeldWrite.id).limit(BATCH_SIZE * 10)).all()
+        for row_id, item in rows:
+            try:
+                apply(item)
+            except Permanent as exc:
+                db.session.rollback()
+                log.error("held USSD write %s dropped: %s", item.get("kind"), type(exc).__name__)
+            db.session.execute(delete(UssdHeldWrite).where(UssdHeldWrite.id == row_id))
+            db.session.commit()
+            done += 1
+    finally:
+        if redis.get(LOCK_KEY) == token.encode():
+            redis.delete(LOCK_KEY)
+        if redis.llen(PENDING_KEY):
+            jobs.enqueue(jobs.USSD_WRITES)     # a job that found the lock taken did not wait
+    if done:
+        log.warning("%s held USSD writes applied after Redis lost them", done)
+    return done
 
 
 def apply_seen() -> int:

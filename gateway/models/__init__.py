@@ -3,7 +3,7 @@ from gateway.models.base import utcnow
 from gateway.models.reference import AdminArea, Category, Topic, Partner
 from gateway.models.contacts import Contact, ContactGroup, Subscription
 from gateway.models.messages import Message
-from gateway.models.ussd import UssdSession, UssdDraft
+from gateway.models.ussd import UssdSession, UssdDraft, UssdHeldWrite
 from gateway.models.reports import Report
 from gateway.models.activities import Activity, Registration
 from gateway.models.campaigns import Campaign, Delivery
@@ -17,7 +17,7 @@ from gateway.models.statuses import (ActivityStatus, CampaignStatus, DeliverySta
 
 __all__ = [
     "utcnow", "AdminArea", "Category", "Topic", "Partner", "Contact", "ContactGroup",
-    "Subscription", "Message", "UssdSession", "UssdDraft", "Report", "Activity", "Registration",
+    "Subscription", "Message", "UssdSession", "UssdDraft", "UssdHeldWrite", "Report", "Activity", "Registration",
     "Campaign", "Delivery", "Ticket", "TicketNote", "TicketAssignment", "User", "ApiToken",
     "AuditEntry", "Keyword", "FlagRule", "CannedReply", "JobOutbox", "ActivityStatus", "CampaignStatus", "DeliveryStatus",
     "MessageStatus", "RegistrationStatus", "ReportStatus", "TicketStatus", "UssdSessionStatus",

@@ -44,3 +44,18 @@ class UssdDraft(db.Model):
     session_id: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UTC(), default=utcnow, onupdate=utcnow, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTC(), nullable=False, index=True)
+
+
+class UssdHeldWrite(db.Model):
+    """A write a hop handed over whose loss the person would notice (a report whose reference
+    the screen showed, a call-back it confirmed), kept in the database until a worker applies it.
+
+    The hop inserts it (autocommit) before its Redis write; `workers.ussd` deletes it in the
+    transaction that applies the Redis copy; a sweep applies what Redis lost
+    (`workers.ussd.apply_held`).
+    """
+
+    __tablename__ = "ussd_held_writes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item: Mapped[dict] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTC(), default=utcnow, nullable=False, index=True)

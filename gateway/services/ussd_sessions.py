@@ -9,7 +9,10 @@ provider says the session ended unfinished.
 
 The database is not on the hop path: what a hop stores (reports, subscriptions, call-backs, a
 language or region) is handed to `workers.ussd` in the same pipeline as the state (see
-`save`), and the contact dialling is cached in Redis (`touch_contact`).
+`save`), and the contact dialling is cached in Redis (`touch_contact`). The one exception is
+the hop confirming a report or a call-back: that write is also inserted in `ussd_held_writes`
+before the Redis write (`hold_durable`), so a reference shown on screen survives Redis losing
+its data, whatever its persistence.
 """
 from __future__ import annotations
 
@@ -19,11 +22,11 @@ from datetime import datetime, timedelta, timezone
 
 import redis
 from flask import current_app
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, insert, select, update
 
 from gateway import crypto, jobs
 from gateway.extensions import db
-from gateway.models import Contact, UssdDraft, UssdSession, utcnow
+from gateway.models import Contact, UssdDraft, UssdHeldWrite, UssdSession, utcnow
 from gateway.queue import roundtrip
 from gateway.timezone import to_the_hour
 from gateway.services.contacts import find_by_phone, get_or_create
@@ -79,6 +82,7 @@ def save(channel: str, session_id: str, state: dict, draft: dict | None = None,
     config = current_app.config
     session_ttl = config["USSD_SESSION_TTL"]
     contact_id = state.get("contact_id")
+    held = hold_durable(effects.jobs) if effects is not None else []
     commands = [("SET", _key(channel, session_id), _dumps(state), "EX", session_ttl)]
     signal_at = None
     if effects is not None:
@@ -98,9 +102,42 @@ def save(channel: str, session_id: str, state: dict, draft: dict | None = None,
         # The expiry also travels inside: the app's clock decides, whatever Redis's says.
         draft = {**draft, "expires": utcnow().timestamp() + ttl}
         commands.append(("SET", _draft_key(contact_id), _dumps(draft), "EX", ttl))
-    replies = roundtrip(*commands)
+    try:
+        replies = roundtrip(*commands)
+    except redis.RedisError:
+        # The screen will not show this hop's answer (the person is asked to try again), so
+        # nothing it would have confirmed is kept either.
+        release_held(held)
+        raise
     if signal_at is not None and replies[signal_at]:
         signal_pending()
+
+
+# Writes the person would miss if Redis lost them: the reference of a report shown on screen,
+# a call-back confirmed. Kept in the database until applied (`UssdHeldWrite`).
+DURABLE_KINDS = frozenset({"report", "callback"})
+
+
+def hold_durable(items: list[dict]) -> list[int]:
+    """Insert the durable ones of `items` in `ussd_held_writes` (committed at once: one round
+    trip each, only on the hop that confirms) and mark each with its row id (`held`)."""
+    ids = []
+    durable = [item for item in items if item.get("kind") in DURABLE_KINDS]
+    if not durable:
+        return ids
+    with _autocommit() as conn:
+        for item in durable:
+            item["held"] = conn.execute(insert(UssdHeldWrite.__table__).values(
+                item=item, created_at=utcnow()).returning(UssdHeldWrite.__table__.c.id)).scalar_one()
+            ids.append(item["held"])
+    return ids
+
+
+def release_held(ids: list[int]) -> None:
+    """Forget held writes (applied, dead-lettered, or never confirmed to the person)."""
+    if ids:
+        with _autocommit() as conn:
+            conn.execute(delete(UssdHeldWrite).where(UssdHeldWrite.id.in_(ids)))
 
 
 def signal_pending() -> None:
