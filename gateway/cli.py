@@ -13,10 +13,11 @@ from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from gateway.api.auth import create_token
+from gateway import jobs
 from gateway.config import REFERENCE_DATA, ConfigError, check_bind
 from gateway.extensions import db
 from gateway.models import User
-from gateway.queue import make_worker, start_embedded_worker
+from gateway.queue import run_worker, start_embedded_worker
 from gateway.services.reference_data import load_all
 from gateway.services.rules_seed import refresh_flag_rules
 from workers.periodic import ensure_scheduled
@@ -85,10 +86,14 @@ def worker_command(burst: bool, with_scheduler: bool, name: str | None) -> None:
     """Run an RQ worker on the high, default and bulk queues (needs REDIS_URL)."""
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis the web process runs jobs itself")
-    worker = make_worker(current_app._get_current_object(), name=name)
-    if with_scheduler:
-        ensure_scheduled()   # daily retention purge, inbound sweep (idempotent)
-    ok = worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
+    def on_start() -> None:
+        # Again after every reconnection: a Redis restarted without its data lost them.
+        if with_scheduler:
+            ensure_scheduled()   # daily retention purge, sweeps, outbox relay (idempotent)
+        jobs.enqueue(jobs.RELAY_OUTBOX)     # jobs the database held while Redis was away
+
+    ok = run_worker(current_app._get_current_object(), burst=burst, with_scheduler=with_scheduler, name=name,
+                    on_start=on_start)
     sys.exit(0 if ok or not burst else 1)
 
 

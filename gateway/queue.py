@@ -18,6 +18,7 @@ import fakeredis
 import redis
 from flask import Flask, current_app
 from rq import Queue, Retry, SimpleWorker
+from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
@@ -168,6 +169,8 @@ class AppWorker(SimpleWorker):
 
     app: Flask | None = None
     jobs_performed = 0
+    # RQ waits up to 60 s between two tries once Redis is gone; a person waits for their reply.
+    max_connection_wait_time = 5.0
 
     def perform_job(self, job, queue):
         self.jobs_performed += 1
@@ -199,6 +202,58 @@ def make_worker(app: Flask, cls: type[AppWorker] = AppWorker, name: str | None =
                  maintenance_interval=MAINTENANCE_INTERVAL, serializer=SERIALIZER)
     worker.app = app
     return worker
+
+
+RECONNECT_EVERY = 1.0     # seconds between two pings of a Redis that went away
+
+
+def run_worker(app: Flask, *, burst: bool = False, with_scheduler: bool = True, name: str | None = None,
+               on_start: Callable[[], None] | None = None, logging_level: str = "INFO") -> bool:
+    """Run a worker (`flask worker`) that outlives Redis going away: RQ's own loop retries only
+    while waiting for a job, and exits when Redis drops during a job, a heartbeat or its
+    maintenance. Here the worker then waits for Redis and starts again, calling `on_start`
+    (the recurring jobs, the held jobs' relay) each time, since a Redis restarted without its
+    data lost them. A stop asked by a signal ends it, as does burst mode. Returns whether the
+    last run performed a job.
+    """
+    while True:
+        worker = make_worker(app, name=name)
+        try:
+            if on_start is not None:
+                on_start()
+            worked = worker.work(burst=burst, with_scheduler=with_scheduler, logging_level=logging_level)
+            if burst or worker._stop_requested:
+                return worked
+            log.error("worker %s stopped without being asked to; starting again", worker.name)
+            time.sleep(RECONNECT_EVERY)     # no tight loop should it stop again at once
+        except redis.RedisError as exc:
+            log.error("worker %s lost Redis (%s); waiting for it", worker.name, type(exc).__name__)
+        except StopRequested:
+            return False
+        if not wait_for_redis(app):
+            return False
+        try:
+            worker.register_death()     # the old registration, if Redis kept it: the name is free
+        except redis.RedisError:
+            pass
+
+
+def wait_for_redis(app: Flask, timeout: float | None = None) -> bool:
+    """Ping the app's Redis every RECONNECT_EVERY seconds until it answers (True), `timeout`
+    seconds pass (False), or a stop is asked (False)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while deadline is None or time.monotonic() < deadline:
+        try:
+            app.extensions["redis"].ping()
+            log.warning("Redis answers again")
+            return True
+        except redis.RedisError:
+            pass
+        try:
+            time.sleep(RECONNECT_EVERY)
+        except StopRequested:    # RQ's signal handler, still installed, on a warm shutdown
+            return False
+    return False
 
 
 def drain(app: Flask, max_jobs: int | None = None) -> int:
