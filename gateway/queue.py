@@ -225,7 +225,7 @@ def run_worker(app: Flask, *, burst: bool = False, with_scheduler: bool = True, 
             if burst or worker._stop_requested:
                 return worked
             log.error("worker %s stopped without being asked to; starting again", worker.name)
-            time.sleep(RECONNECT_EVERY)     # no tight loop should it stop again at once
+            pause(RECONNECT_EVERY)          # no tight loop should it stop again at once
         except redis.RedisError as exc:
             log.error("worker %s lost Redis (%s); waiting for it", worker.name, type(exc).__name__)
         except StopRequested:
@@ -250,10 +250,16 @@ def wait_for_redis(app: Flask, timeout: float | None = None) -> bool:
         except redis.RedisError:
             pass
         try:
-            time.sleep(RECONNECT_EVERY)
+            pause(RECONNECT_EVERY)
         except StopRequested:    # RQ's signal handler, still installed, on a warm shutdown
             return False
     return False
+
+
+def pause(seconds: float) -> None:
+    """Wait `seconds`: a timed Event wait, which CI's libfaketime (wall clock shifted, monotonic
+    clock left alone) lets expire, where its time.sleep fails with EINVAL."""
+    threading.Event().wait(seconds)
 
 
 def drain(app: Flask, max_jobs: int | None = None) -> int:

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from bench.services import free_port, server_env
+from gateway.queue import pause
 
 
 def _wait_for_port(port: int, timeout: float) -> None:
@@ -19,7 +20,7 @@ def _wait_for_port(port: int, timeout: float) -> None:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
-        time.sleep(0.02)
+        pause(0.02)
     raise TimeoutError(f"redis-server not listening on port {port} after {timeout}s")
 
 
@@ -43,7 +44,7 @@ class RedisProcess:
         """Kill the server, as a crash would."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait(10)
+            self.proc.wait()          # SIGKILL cannot be ignored: no timeout needed
         self.proc = None
 
 

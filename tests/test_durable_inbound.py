@@ -12,7 +12,7 @@ import handlers
 from gateway import jobs
 from gateway.extensions import db
 from gateway.models import JobOutbox, Message, UssdSession
-from gateway.queue import drain
+from gateway.queue import drain, pause
 from gateway.services import inbound, outbox
 from tests.factories import ContactFactory
 from tests.redis_process import private_redis  # noqa: F401 - fixture
@@ -30,7 +30,7 @@ def _wait(predicate, timeout: float) -> float:
     while time.monotonic() - start < timeout:
         if predicate():
             return time.monotonic() - start
-        time.sleep(0.05)
+        pause(0.05)
     pytest.fail(f"not within {timeout} s")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from gateway import jobs
 from gateway.extensions import db
 from gateway.models import JobOutbox
+from gateway.queue import pause
 from tests.redis_process import private_redis  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,7 @@ def _until(predicate, timeout: float, what: str, log: Path) -> None:
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.1)
+        pause(0.1)
     pytest.fail(f"{what} not within {timeout} s; worker log:\n{log.read_text()[-3000:]}")
 
 
@@ -52,7 +53,7 @@ def test_the_worker_outlives_a_redis_restart_and_reschedules_its_recurring_jobs(
             registry = ScheduledJobRegistry(queue=on_private.extensions["queues"]["default"])
             _until(lambda: len(registry.get_job_ids()) >= 3, 60, "the recurring jobs scheduled", log)
             private_redis.stop()
-            time.sleep(3)                                  # the worker notices, and must not exit
+            pause(3)                                  # the worker notices, and must not exit
             assert worker.poll() is None, log.read_text()[-3000:]
             private_redis.start()                          # back, without its data
             on_private.extensions["redis"].connection_pool.disconnect()
