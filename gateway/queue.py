@@ -309,10 +309,8 @@ class EmbeddedWorker:
                 self.jobs_run += drain(self.app)
             except Exception:  # keep the thread alive; the job's own failure is in RQ's registry
                 log.exception("embedded worker loop failed")
-            # A relative sleep, not `Event.wait(timeout)`: a timed lock wait takes an absolute
-            # monotonic deadline, which a shifted clock (libfaketime in .ci/run) can push out
-            # of reach, and the thread would never look at the queue again.
-            time.sleep(self.interval)
+            # pause(), not time.sleep: under CI's libfaketime time.sleep fails with EINVAL.
+            pause(self.interval)
 
     def stop(self) -> None:
         """Ask the thread to stop after its current pass."""

@@ -19,6 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 
+def _pause(seconds: float) -> None:
+    """A timed Event wait: time.sleep fails with EINVAL under CI's libfaketime."""
+    threading.Event().wait(seconds)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -134,7 +139,7 @@ class FakeProvider:
         while time.monotonic() < deadline:
             if len(self.received) >= total:
                 return True
-            time.sleep(0.01)
+            _pause(0.01)
         return False
 
     def summary(self) -> dict:
@@ -179,9 +184,9 @@ class FakeProvider:
             return self._respond(handler, 404, {"error": "not found"})
         request_no, failure = self._next_request()
         if self.delay_ms:
-            time.sleep(self.delay_ms / 1000)
+            _pause(self.delay_ms / 1000)
         if failure == "timeout":
-            time.sleep(self.hang_seconds)
+            _pause(self.hang_seconds)
             handler.close_connection = True
             return None
         if failure == "drop":

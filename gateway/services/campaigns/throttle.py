@@ -2,8 +2,6 @@
 reservation in Redis, so workers on several hosts keep one rate between them."""
 from __future__ import annotations
 
-import time
-
 from flask import current_app
 
 from gateway import queue
@@ -59,4 +57,4 @@ def throttle(channel: str, units: int, max_wait: float) -> None:
     if not booked:
         raise Throttled(wait)
     if wait > 0:
-        time.sleep(wait)
+        queue.pause(wait)
